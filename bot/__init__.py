@@ -1,0 +1,1 @@
+"""The application: settings, storage, rendering, texts and wiring."""

@@ -1,0 +1,133 @@
+"""Settings: ``config.yaml`` overridden by environment variables, validated once."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = ROOT / "config.yaml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WebhookSettings(_Section):
+    """Where Telegram posts updates in webhook mode."""
+
+    listen: str = "127.0.0.1"
+    port: int = 8443
+    path: str = "telegram"
+    url: str | None = None
+    secret_token: SecretStr | None = None
+
+
+class MatchingSettings(_Section):
+    """Score thresholds (0-100) between answer, suggestions and not found."""
+
+    answer: float = 72.0
+    suggest: float = 50.0
+    margin: float = 4.0
+
+
+class PrivacySettings(_Section):
+    """How long raw questions are kept and the key that pseudonymises user ids."""
+
+    user_key_secret: SecretStr | None = None
+    raw_text_days: int = Field(default=90, ge=1)
+    production: bool = False
+
+
+class LimitSettings(_Section):
+    """Per-user flood control and question length."""
+
+    max_question_chars: int = Field(default=500, ge=20)
+    flood_messages: int = Field(default=8, ge=1)
+    flood_seconds: float = Field(default=10.0, gt=0)
+
+
+class Settings(_Section):
+    """Everything the bot needs to run."""
+
+    token: SecretStr | None = None
+    api_base_url: str | None = None
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook: WebhookSettings = WebhookSettings()
+    database_url: str = "sqlite:///data/trolytthc.db"
+    admin_ids: list[int] = Field(default_factory=list)
+    knowledge_dir: Path = ROOT / "knowledge" / "data"
+    matching: MatchingSettings = MatchingSettings()
+    privacy: PrivacySettings = PrivacySettings()
+    limits: LimitSettings = LimitSettings()
+    log_buffer_size: int = Field(default=10_000, ge=10)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(" ", "").split(",") if part]
+        return value
+
+    def user_key(self) -> bytes:
+        """The key that turns Telegram user ids into pseudonyms."""
+        secret = self.privacy.user_key_secret
+        if secret is None:
+            if self.privacy.production:
+                raise ConfigError("USER_KEY_SECRET is required in production mode")
+            return b"trolytthc-development-key"
+        return secret.get_secret_value().encode()
+
+
+class ConfigError(Exception):
+    """Settings are missing or invalid."""
+
+
+_ENV: dict[str, tuple[str, ...]] = {
+    "TELEGRAM_BOT_TOKEN": ("token",),
+    "TELEGRAM_API_BASE_URL": ("api_base_url",),
+    "DATABASE_URL": ("database_url",),
+    "ADMIN_IDS": ("admin_ids",),
+    "BOT_MODE": ("mode",),
+    "WEBHOOK_URL": ("webhook", "url"),
+    "WEBHOOK_LISTEN": ("webhook", "listen"),
+    "WEBHOOK_PORT": ("webhook", "port"),
+    "WEBHOOK_SECRET_TOKEN": ("webhook", "secret_token"),
+    "USER_KEY_SECRET": ("privacy", "user_key_secret"),
+    "BOT_PRODUCTION": ("privacy", "production"),
+    "KNOWLEDGE_DIR": ("knowledge_dir",),
+}
+
+
+def load_settings(path: Path | str | None = None, env: dict[str, str] | None = None) -> Settings:
+    """Read the YAML file (if any), apply environment overrides and validate."""
+    env = dict(os.environ) if env is None else env
+    path = Path(path) if path else Path(env.get("TROLY_CONFIG", DEFAULT_CONFIG))
+    data: dict[str, Any] = {}
+    if path.exists():
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+    for name, keys in _ENV.items():
+        value = env.get(name)
+        if value:
+            target = data
+            for key in keys[:-1]:
+                target = target.setdefault(key, {})
+            target[keys[-1]] = value
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_input=False)
+        )
+        raise ConfigError(f"{path}: {problems}") from None
+    if not settings.knowledge_dir.is_absolute():
+        settings.knowledge_dir = ROOT / settings.knowledge_dir
+    settings.user_key()  # refuses a missing key in production mode
+    return settings

@@ -1,0 +1,186 @@
+"""Entries as Telegram HTML (and as plain text for the console and the CLI). No telegram import."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from dataclasses import dataclass
+
+from bot import texts
+from knowledge.schema import METHOD_LABELS, Entry, Fact, Procedure
+
+MAX_MESSAGE = 4096
+MAX_DOCUMENTS_IN_SUMMARY = 8
+_TAG = re.compile(r"<[^>]+>")
+
+
+def esc(text: str) -> str:
+    """Escape user or knowledge text for Telegram HTML."""
+    return html.escape(text, quote=False)
+
+
+def to_plain(html_text: str) -> str:
+    """The text a reader sees of our HTML: tags dropped, entities decoded."""
+    return html.unescape(_TAG.sub("", html_text))
+
+
+def _date(value: dt.date | None) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+def _bold(label: str) -> str:
+    return f"<b>{esc(label)}</b>"
+
+
+def _bullets(items: list[str]) -> list[str]:
+    return [f"• {esc(item)}" for item in items]
+
+
+def _document_line(doc) -> str:
+    counts = []
+    if doc.originals:
+        counts.append(texts.ORIGINALS.format(n=doc.originals))
+    if doc.copies:
+        counts.append(texts.COPIES.format(n=doc.copies))
+    line = f"• {esc(doc.name)}"
+    if counts:
+        line += f" ({esc(', '.join(counts))})"
+    if doc.form:
+        line += f" — <i>{esc(doc.form)}</i>"
+    if doc.note:
+        line += f". {esc(doc.note)}"
+    return line
+
+
+def _per_channel(proc: Procedure, attr: str) -> list[str]:
+    """Channel-specific values of a field, when a channel says something of its own."""
+    lines = []
+    for channel in proc.channels:
+        value = getattr(channel, attr)
+        if value:
+            lines.append(f"• {esc(METHOD_LABELS[channel.method])}: {esc(value)}")
+    return lines
+
+
+def section_lines(proc: Procedure, section: str) -> list[str]:
+    """The full content of one section of a procedure, as HTML lines under its heading."""
+    heading = _bold(texts.HEADINGS[section])
+    if section == "documents":
+        return [heading, *(_document_line(d) for d in proc.documents)]
+    if section == "processing_time":
+        return [heading, esc(proc.processing_time), *_per_channel(proc, "processing_time")]
+    if section == "fee":
+        return [heading, esc(proc.fee), *_per_channel(proc, "fee")]
+    if section == "agency":
+        methods = ", ".join(METHOD_LABELS[c.method] for c in proc.channels)
+        lines = [heading, esc(proc.agency), f"{_bold(texts.HEADINGS['channels'])}: {esc(methods)}"]
+        notes = [f"• {esc(METHOD_LABELS[c.method])}: {esc(c.note)}" for c in proc.channels if c.note]
+        return lines + notes
+    if section == "legal_basis":
+        items = []
+        for law in proc.legal_basis:
+            line = f"• {esc(law.title)} ({esc(law.number)}"
+            line += f", {_date(law.issued)})" if law.issued else ")"
+            if law.note:
+                line += f" — {esc(law.note)}"
+            items.append(line)
+        return [heading, *items]
+    if section == "requirements":
+        return [heading, *(_bullets(proc.requirements) or ["—"])]
+    if section == "steps":
+        return [heading, *(f"{i}. {esc(step)}" for i, step in enumerate(proc.steps, 1))]
+    if section == "result":
+        return [heading, esc(proc.result)]
+    raise KeyError(section)
+
+
+def _procedure_footer(proc: Procedure) -> list[str]:
+    source = texts.OFFICIAL
+    if proc.source_url:
+        source = f'{texts.OFFICIAL[:-1]}: <a href="{html.escape(proc.source_url)}">xem thủ tục</a>.'
+    return ["", f"<i>{esc(texts.CHECKED.format(date=_date(proc.checked)))} </i>{source}"]
+
+
+def render_procedure(proc: Procedure, field: str | None = None) -> str:
+    """A short answer: the asked field first, then the essentials a citizen acts on."""
+    title = f"📋 {_bold(proc.title)}"
+    if field in texts.HEADINGS:
+        lines = [title, "", *section_lines(proc, field), ""]
+        for other in ("processing_time", "fee", "agency"):
+            if other != field:
+                lines.append(f"{_bold(texts.HEADINGS[other])}: {esc(_short(proc, other))}")
+        return "\n".join(lines + _procedure_footer(proc))
+    docs = proc.documents[:MAX_DOCUMENTS_IN_SUMMARY]
+    lines = [title, f"<i>{esc(proc.summary)}</i>", "", _bold(texts.HEADINGS["documents"])]
+    lines += [_document_line(d) for d in docs]
+    if len(proc.documents) > len(docs):
+        lines.append(esc(texts.MORE_DOCUMENTS.format(n=len(proc.documents) - len(docs))))
+    lines.append("")
+    for other in ("processing_time", "fee", "agency"):
+        lines.append(f"{_bold(texts.HEADINGS[other])}: {esc(_short(proc, other))}")
+    return "\n".join(lines + _procedure_footer(proc))
+
+
+def _short(proc: Procedure, field: str) -> str:
+    return {"processing_time": proc.processing_time, "fee": proc.fee, "agency": proc.agency}[field]
+
+
+def render_section(proc: Procedure, section: str) -> str:
+    """One section of a procedure on its own (what a section button shows)."""
+    if section == "summary":
+        return render_procedure(proc)
+    lines = [f"📋 {_bold(proc.title)}", "", *section_lines(proc, section)]
+    return "\n".join(lines + _procedure_footer(proc))
+
+
+def render_fact(fact: Fact) -> str:
+    """One precise line with its source."""
+    lines = [f"📊 {_bold(fact.title)}", esc(fact.answer)]
+    if fact.locality_today:
+        lines.append(f"<i>{esc(texts.TODAY.format(place=fact.locality_today))}</i>")
+    if fact.note:
+        lines.append(f"<i>{esc(texts.NOTE.format(note=fact.note))}</i>")
+    source = fact.source.title
+    extras = [p for p in (fact.source.publisher, _date(fact.source.date)) if p]
+    if extras:
+        source += f" ({', '.join(extras)})"
+    lines.append(esc(texts.SOURCE.format(source=source)))
+    return "\n".join(lines)
+
+
+def render_entry(entry: Entry, field: str | None = None) -> str:
+    """An entry as Telegram HTML, leading with the asked field when there is one."""
+    if isinstance(entry, Procedure):
+        return render_procedure(entry, field)
+    return render_fact(entry)
+
+
+def split_message(text: str, limit: int = MAX_MESSAGE) -> list[str]:
+    """Split HTML at line breaks into parts a message can hold; tags never span lines here."""
+    if len(to_plain(text)) <= limit and len(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        if len(line) > limit:
+            # an entity can grow fivefold when escaped; cut the plain text so it still fits
+            line = esc(to_plain(line)[: limit // 5]) + "…"
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = candidate
+    if current.strip():
+        parts.append(current)
+    return [p for p in parts if to_plain(p).strip()]
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button: its label and its callback data (or a URL)."""
+
+    label: str
+    data: str | None = None
+    url: str | None = None

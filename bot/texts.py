@@ -1,0 +1,102 @@
+"""Every sentence the bot says, in one place."""
+
+from __future__ import annotations
+
+BOT_NAME = "Trợ lý TTHC"
+
+START = (
+    "Xin chào! Tôi là <b>{name}</b>, trợ lý tra cứu <b>thủ tục hành chính</b> và "
+    "<b>kết quả cải cách hành chính</b>.\n\n"
+    "Bạn cứ gõ câu hỏi như khi nhắn tin, có dấu hay không dấu đều được, ví dụ:\n"
+    "• <i>lam giay khai sinh can gi</i>\n"
+    "• <i>lệ phí làm hộ chiếu bao nhiêu</i>\n"
+    "• <i>cccd mat lam lai o dau</i>\n"
+    "• <i>An Giang PAPI 2014 xếp hạng mấy</i>\n\n"
+    "Hoặc xem danh mục: /thutuc (thủ tục theo lĩnh vực), /chitieu (chỉ tiêu cải cách theo địa phương)."
+)
+HELP = (
+    "<b>Cách dùng</b>\n"
+    "• Gõ câu hỏi về một thủ tục: giấy tờ cần mang, thời hạn, lệ phí, nơi nộp.\n"
+    "• Hỏi riêng một mục, ví dụ <i>khai sinh mất mấy ngày</i>, tôi sẽ trả lời mục đó trước.\n"
+    "• Bấm các nút dưới câu trả lời để xem Hồ sơ, Thời hạn, Lệ phí, Nơi nộp, Căn cứ pháp lý.\n"
+    "• /thutuc — danh mục thủ tục theo lĩnh vực\n"
+    "• /chitieu — chỉ tiêu, kết quả cải cách hành chính theo địa phương\n"
+    "• Trong nhóm: nhắc tên tôi (@{username}) kèm câu hỏi.\n"
+    "• Ở bất kỳ cuộc trò chuyện nào: gõ <i>@{username} câu hỏi</i> để tìm nhanh.\n\n"
+    "Thông tin chỉ để tham khảo; thủ tục chính thức theo Cổng Dịch vụ công quốc gia "
+    "(dichvucong.gov.vn)."
+)
+COMMANDS = {
+    "start": "Bắt đầu và ví dụ câu hỏi",
+    "thutuc": "Danh mục thủ tục theo lĩnh vực",
+    "chitieu": "Chỉ tiêu cải cách hành chính theo địa phương",
+    "help": "Hướng dẫn sử dụng",
+}
+EXAMPLES = [
+    "Làm giấy khai sinh cần gì?",
+    "Lệ phí làm hộ chiếu",
+    "Mất căn cước làm lại ở đâu?",
+    "An Giang PAPI 2014",
+]
+
+SUGGEST = "Có phải bạn muốn hỏi một trong các thủ tục sau?"
+NOT_FOUND = (
+    "Xin lỗi, tôi chưa có thông tin để trả lời câu hỏi này. "
+    "Câu hỏi đã được ghi lại để bổ sung.\n\n"
+    "Bạn có thể thử hỏi ngắn gọn hơn (ví dụ: <i>đăng ký tạm trú</i>) hoặc xem danh mục /thutuc, /chitieu."
+)
+NOT_FOUND_CLOSE = "Có thể bạn quan tâm:"
+EMPTY_QUESTION = "Bạn hãy gõ câu hỏi bằng chữ, ví dụ: <i>làm căn cước cần gì</i>."
+NON_TEXT = (
+    "Tôi chỉ đọc được tin nhắn chữ. Bạn hãy gõ câu hỏi, ví dụ: <i>đăng ký kết hôn cần giấy tờ gì</i>."
+)
+TOO_LONG = "Câu hỏi hơi dài, tôi chỉ đọc {limit} ký tự đầu."
+UNKNOWN_ENTRY = "Không tìm thấy mục này. Bạn gõ câu hỏi hoặc xem /thutuc."
+STALE_BUTTON = "Nút này đã cũ, bạn hãy hỏi lại nhé."
+THANKS_UP = "Cảm ơn bạn đã đánh giá!"
+THANKS_DOWN = "Cảm ơn bạn, chúng tôi sẽ xem lại câu trả lời này."
+SLOW_DOWN = "Bạn gửi hơi nhanh, vui lòng đợi vài giây rồi hỏi tiếp nhé."
+ERROR = "Xin lỗi, đã có lỗi khi xử lý. Bạn vui lòng thử lại sau ít phút."
+
+BROWSE_DOMAINS = "<b>Thủ tục hành chính theo lĩnh vực</b>\nChọn một lĩnh vực:"
+BROWSE_DOMAIN = "<b>{domain}</b> ({count} thủ tục)\nChọn một thủ tục:"
+BROWSE_LOCALITIES = "<b>Chỉ tiêu, kết quả cải cách hành chính</b>\nChọn địa phương:"
+BROWSE_LOCALITY = "<b>{locality}</b> ({count} mục)\nChọn một mục:"
+NATIONAL = "Toàn quốc"
+BACK = "« Quay lại"
+PREV = "‹ Trước"
+NEXT = "Sau ›"
+PAGE = "{page}/{pages}"
+
+# Section buttons and headings, in the order they are offered.
+SECTIONS = {
+    "summary": "Tóm tắt",
+    "documents": "Hồ sơ",
+    "processing_time": "Thời hạn",
+    "fee": "Lệ phí",
+    "agency": "Nơi nộp",
+    "legal_basis": "Căn cứ pháp lý",
+}
+HEADINGS = {
+    "documents": "📄 Hồ sơ cần chuẩn bị",
+    "processing_time": "⏱ Thời hạn giải quyết",
+    "fee": "💰 Phí, lệ phí",
+    "agency": "🏛 Nơi nộp",
+    "requirements": "✅ Yêu cầu, điều kiện",
+    "result": "📌 Kết quả",
+    "legal_basis": "⚖️ Căn cứ pháp lý",
+    "steps": "🧭 Các bước thực hiện",
+    "channels": "🌐 Cách thức nộp",
+    "subjects": "👤 Đối tượng",
+}
+ORIGINALS = "{n} bản chính"
+COPIES = "{n} bản sao"
+CHECKED = "Cập nhật: {date}."
+OFFICIAL = "Thông tin chính thức theo Cổng Dịch vụ công quốc gia (dichvucong.gov.vn)."
+SOURCE = "Nguồn: {source}"
+TODAY = "Hiện nay: {place}"
+NOTE = "Ghi chú: {note}"
+MORE_DOCUMENTS = "… và {n} giấy tờ khác (bấm Hồ sơ)"
+FEEDBACK_UP = "👍"
+FEEDBACK_DOWN = "👎"
+INLINE_EMPTY = "Gõ câu hỏi, ví dụ: khai sinh"

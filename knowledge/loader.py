@@ -1,0 +1,267 @@
+"""Load and validate the YAML knowledge base, reporting every problem as ``file:line: id: what``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from knowledge.normalize import fold
+from knowledge.schema import Entry, Fact, Procedure, Synonyms
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+SYNONYMS_FILE = "synonyms.yaml"
+_SECTIONS: dict[str, type[Procedure] | type[Fact]] = {"procedures": Procedure, "facts": Fact}
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in the base, located in its file."""
+
+    file: str
+    line: int
+    entry_id: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}"
+        return f"{where}: {self.entry_id}: {self.message}" if self.entry_id else f"{where}: {self.message}"
+
+
+class KnowledgeError(Exception):
+    """The base could not be loaded; ``problems`` lists everything wrong, not only the first."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """Validated entries and synonyms, ready to index."""
+
+    entries: dict[str, Entry]
+    synonyms: Synonyms
+    files: tuple[str, ...] = ()
+
+    @property
+    def procedures(self) -> list[Procedure]:
+        """Procedure entries in file order."""
+        return [e for e in self.entries.values() if isinstance(e, Procedure)]
+
+    @property
+    def facts(self) -> list[Fact]:
+        """Reform fact entries in file order."""
+        return [e for e in self.entries.values() if isinstance(e, Fact)]
+
+    def counts(self) -> dict[str, int]:
+        """How many procedures, facts and aliases the base holds."""
+        return {
+            "procedures": len(self.procedures),
+            "facts": len(self.facts),
+            "aliases": sum(len(e.aliases) for e in self.entries.values()),
+        }
+
+
+@dataclass
+class _Document:
+    """A parsed YAML file with the line of every mapping key and list item."""
+
+    data: Any
+    lines: dict[Path_, int] = field(default_factory=dict)
+
+    def line(self, path: Path_) -> int:
+        """The line of the longest known prefix of ``path``."""
+        for end in range(len(path), -1, -1):
+            if path[:end] in self.lines:
+                return self.lines[path[:end]]
+        return 1
+
+
+def _parse(text: str, name: str, problems: list[Problem]) -> _Document | None:
+    """Parse YAML, recording lines; syntax errors and duplicate keys become problems."""
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        problems.append(Problem(name, line, None, f"YAML syntax error: {exc.problem or exc}"))
+        return None
+    except yaml.YAMLError as exc:
+        problems.append(Problem(name, 1, None, f"YAML error: {exc}"))
+        return None
+    doc = _Document(data)
+    if node is not None:
+        _record_lines(node, (), doc.lines, name, problems)
+    return doc
+
+
+def _record_lines(
+    node: yaml.Node, path: Path_, lines: dict[Path_, int], name: str, problems: list[Problem]
+) -> None:
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                problems.append(
+                    Problem(name, key_node.start_mark.line + 1, None, f"duplicate key '{key}'")
+                )
+            seen.add(key)
+            lines[(*path, key)] = key_node.start_mark.line + 1
+            _record_lines(value_node, (*path, key), lines, name, problems)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines[(*path, index)] = item.start_mark.line + 1
+            _record_lines(item, (*path, index), lines, name, problems)
+
+
+def _describe(error: dict[str, Any]) -> str:
+    """A validation error in plain words, naming the field."""
+    loc = ".".join(str(part) for part in error["loc"])
+    kind = error["type"]
+    if kind == "missing":
+        return f"missing field '{loc}'"
+    if kind == "extra_forbidden":
+        return f"unknown field '{loc}'"
+    message = error["msg"].removeprefix("Value error, ")
+    return f"field '{loc}': {message}"
+
+
+def _validate_entries(
+    doc: _Document, name: str, problems: list[Problem]
+) -> Iterator[tuple[Entry, Path_]]:
+    if not isinstance(doc.data, dict):
+        problems.append(
+            Problem(name, 1, None, "expected a mapping with 'procedures:' or 'facts:' at the top")
+        )
+        return
+    for section, value in doc.data.items():
+        model = _SECTIONS.get(section)
+        if model is None:
+            known = ", ".join(_SECTIONS)
+            problems.append(
+                Problem(name, doc.line((section,)), None, f"unknown section '{section}' (expected {known})")
+            )
+            continue
+        if not isinstance(value, list):
+            problems.append(Problem(name, doc.line((section,)), None, f"'{section}' must be a list"))
+            continue
+        for index, raw in enumerate(value):
+            path: Path_ = (section, index)
+            entry_id = raw.get("id") if isinstance(raw, dict) else None
+            entry_id = str(entry_id) if entry_id is not None else None
+            if not isinstance(raw, dict):
+                problems.append(Problem(name, doc.line(path), None, "an entry must be a mapping"))
+                continue
+            try:
+                yield model.model_validate(raw), path
+            except ValidationError as exc:
+                for error in exc.errors():
+                    problems.append(
+                        Problem(name, doc.line((*path, *error["loc"])), entry_id, _describe(error))
+                    )
+
+
+def _yaml_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*.y*ml") if p.suffix in {".yaml", ".yml"})
+
+
+def load_knowledge(root: Path | str = DATA_DIR, extra_files: Iterable[Path] = ()) -> KnowledgeBase:
+    """Load every YAML file under ``root``; raise ``KnowledgeError`` listing all problems."""
+    root = Path(root)
+    problems: list[Problem] = []
+    entries: dict[str, Entry] = {}
+    where: dict[str, tuple[str, int]] = {}
+    alias_owner: dict[str, tuple[str, str, int]] = {}
+    synonyms = Synonyms()
+    files = [*_yaml_files(root), *extra_files]
+    if not files:
+        raise KnowledgeError([Problem(str(root), 1, None, "no YAML files found")])
+    for path in files:
+        name = _display_name(path, root)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(name, 1, None, f"cannot read file: {exc}"))
+            continue
+        doc = _parse(text, name, problems)
+        if doc is None:
+            continue
+        if path.name == SYNONYMS_FILE:
+            synonyms = _load_synonyms(doc, name, problems) or synonyms
+            continue
+        for entry, entry_path in _validate_entries(doc, name, problems):
+            line = doc.line(entry_path)
+            if entry.id in entries:
+                first_file, first_line = where[entry.id]
+                problems.append(
+                    Problem(name, line, entry.id, f"duplicate id (first defined at {first_file}:{first_line})")
+                )
+                continue
+            entries[entry.id] = entry
+            where[entry.id] = (name, line)
+            _check_aliases(entry, doc, entry_path, name, alias_owner, problems)
+    if problems:
+        raise KnowledgeError(problems)
+    return KnowledgeBase(entries=entries, synonyms=synonyms, files=tuple(str(f) for f in files))
+
+
+def _display_name(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root.parent))
+    except ValueError:
+        return str(path)
+
+
+def _check_aliases(
+    entry: Entry,
+    doc: _Document,
+    entry_path: Path_,
+    name: str,
+    alias_owner: dict[str, tuple[str, str, int]],
+    problems: list[Problem],
+) -> None:
+    """Aliases (and titles) that fold to the same text must belong to one entry only."""
+    texts = [(entry.title, (*entry_path, "title"))] + [
+        (alias, (*entry_path, "aliases", i)) for i, alias in enumerate(entry.aliases)
+    ]
+    for text, path in texts:
+        key = fold(text)
+        line = doc.line(path)
+        if not key:
+            problems.append(Problem(name, line, entry.id, f"alias '{text}' has no letters or digits"))
+            continue
+        owner = alias_owner.get(key)
+        if owner is None:
+            alias_owner[key] = (entry.id, name, line)
+        elif owner[0] != entry.id:
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    entry.id,
+                    f"alias '{text}' is also an alias of '{owner[0]}' ({owner[1]}:{owner[2]})",
+                )
+            )
+
+
+def _load_synonyms(doc: _Document, name: str, problems: list[Problem]) -> Synonyms | None:
+    try:
+        return Synonyms.model_validate(doc.data or {})
+    except ValidationError as exc:
+        for error in exc.errors():
+            problems.append(Problem(name, doc.line(tuple(error["loc"])), None, _describe(error)))
+        return None

@@ -1,0 +1,326 @@
+"""Find the entry a question is about: candidate generation over an inverted index, then fuzzy rerank."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from enum import Enum
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from knowledge.loader import KnowledgeBase
+from knowledge.normalize import Analysis, Vocabulary, analyse, fold
+from knowledge.schema import Entry, Fact, Procedure
+
+_NUMBER_CHARS = set("0123456789")
+
+
+class Outcome(str, Enum):
+    """How sure the matcher is."""
+
+    answer = "answer"
+    suggest = "suggest"
+    not_found = "not_found"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Score limits (0-100) between the three outcomes."""
+
+    answer: float = 72.0
+    suggest: float = 50.0
+    margin: float = 4.0
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A candidate entry with its score."""
+
+    entry_id: str
+    title: str
+    score: float
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """What the matcher found for one question; everything above it only presents this."""
+
+    outcome: Outcome
+    query: str
+    normalized: str
+    entry: Entry | None = None
+    field: str | None = None
+    score: float = 0.0
+    suggestions: tuple[Suggestion, ...] = ()
+
+    @property
+    def answered(self) -> bool:
+        """True when the result names one entry with confidence."""
+        return self.outcome is Outcome.answer
+
+
+@dataclass
+class _Doc:
+    entry_id: str
+    texts: list[str] = field(default_factory=list)
+    tokens: set[str] = field(default_factory=set)
+
+
+def vocabulary_of(kb: KnowledgeBase) -> Vocabulary:
+    """Fold the base's synonyms into a vocabulary for ``analyse``."""
+    syn = kb.synonyms
+    return Vocabulary.build(
+        abbreviations=syn.abbreviations,
+        phrases=syn.phrases,
+        fillers=syn.fillers,
+        fields=syn.fields,
+        localities=syn.localities,
+    )
+
+
+class Matcher:
+    """An index over titles and aliases. Build once per base; ``match`` is a pure lookup."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        thresholds: Thresholds | None = None,
+        learned: dict[str, str] | None = None,
+    ) -> None:
+        self.kb = kb
+        self.thresholds = thresholds or Thresholds()
+        self.vocab = vocabulary_of(kb)
+        self._ids: list[str] = list(kb.entries)
+        self._position = {entry_id: i for i, entry_id in enumerate(self._ids)}
+        self._docs: list[_Doc] = [_Doc(entry_id) for entry_id in self._ids]
+        self._exact: dict[str, str] = {}
+        self._entry_localities: list[frozenset[str]] = []
+        self._entry_years: list[frozenset[str]] = []
+        for doc in self._docs:
+            entry = kb.entries[doc.entry_id]
+            places: set[str] = set()
+            years: set[str] = set()
+            for text in [entry.title, *entry.aliases]:
+                self._add_text(doc, text, places, years)
+            for text in _extra_texts(entry):
+                self._add_text(doc, text, places, years, exact=False)
+            self._entry_localities.append(frozenset(places))
+            self._entry_years.append(frozenset(years))
+        self._learned: dict[str, str] = {}
+        self._build_index()
+        for text, entry_id in (learned or {}).items():
+            self.add_alias(entry_id, text)
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _add_text(
+        self, doc: _Doc, text: str, places: set[str], years: set[str], exact: bool = True
+    ) -> None:
+        analysis = analyse(text, self.vocab)
+        if not analysis.content:
+            return
+        doc.texts.append(analysis.content_text)
+        doc.tokens.update(analysis.content)
+        places.update(analysis.localities)
+        years.update(analysis.years)
+        if exact:
+            self._exact.setdefault(analysis.content_text, doc.entry_id)
+
+    def _build_index(self) -> None:
+        postings: dict[str, list[int]] = defaultdict(list)
+        for position, doc in enumerate(self._docs):
+            for token in doc.tokens:
+                postings[token].append(position)
+        total = max(len(self._docs), 1)
+        self._postings = {t: np.fromiter(p, dtype=np.int32) for t, p in postings.items()}
+        self._idf = {t: math.log(1 + total / len(p)) for t, p in postings.items()}
+        self._max_idf = math.log(1 + total)
+        self._vocabulary = list(self._postings)
+        self._typo_cache: dict[str, tuple[tuple[str, float], ...]] = {}
+
+    def add_alias(self, entry_id: str, text: str) -> bool:
+        """Teach the matcher a new way to ask for an entry; takes effect at once."""
+        if entry_id not in self._position:
+            return False
+        analysis = analyse(text, self.vocab)
+        if not analysis.content:
+            return False
+        self._learned[analysis.content_text] = entry_id
+        self._exact[analysis.content_text] = entry_id
+        doc = self._docs[self._position[entry_id]]
+        doc.texts.append(analysis.content_text)
+        new_tokens = set(analysis.content) - doc.tokens
+        if new_tokens:
+            doc.tokens.update(new_tokens)
+            self._build_index()
+        return True
+
+    def remove_alias(self, entry_id: str, text: str) -> None:
+        """Forget a learned alias (an undone review action)."""
+        key = analyse(text, self.vocab).content_text
+        if self._learned.get(key) == entry_id:
+            del self._learned[key]
+            doc = self._docs[self._position[entry_id]]
+            if key in doc.texts:
+                doc.texts.remove(key)
+            if self._exact.get(key) == entry_id:
+                del self._exact[key]
+                # an original alias with the same text keeps its place
+                for other in self._docs:
+                    if key in other.texts:
+                        self._exact[key] = other.entry_id
+                        break
+
+    # -- matching ---------------------------------------------------------------------------
+
+    def _closest(self, token: str) -> tuple[tuple[str, float], ...]:
+        """Known tokens close to an unknown one (typos), with a similarity in 0-1."""
+        cached = self._typo_cache.get(token)
+        if cached is not None:
+            return cached
+        found: tuple[tuple[str, float], ...] = ()
+        if len(token) >= 3 and not token.isdigit():
+            found = tuple(
+                (choice, score / 100)
+                for choice, score, _ in process.extract(
+                    token, self._vocabulary, scorer=fuzz.ratio, score_cutoff=80, limit=2
+                )
+            )
+        if len(self._typo_cache) < 50_000:
+            self._typo_cache[token] = found
+        return found
+
+    def _weighted_terms(self, analysis: Analysis) -> list[tuple[str, float, float]]:
+        """Query terms as (index token, weight, similarity), typos mapped to known tokens."""
+        terms: list[tuple[str, float, float]] = []
+        for token in dict.fromkeys(analysis.content):
+            if token in self._postings:
+                terms.append((token, self._idf[token], 1.0))
+                continue
+            close = self._closest(token)
+            if close:
+                for choice, similarity in close:
+                    terms.append((choice, self._idf[choice], similarity))
+            else:
+                # an unknown word still counts against coverage
+                terms.append((token, self._max_idf, 0.0))
+        return terms
+
+    def match(self, text: str, limit: int = 3) -> MatchResult:
+        """Match a question against the base."""
+        analysis = analyse(text, self.vocab)
+        field_name = analysis.fields[0] if analysis.fields else None
+        normalized = analysis.content_text
+        if not analysis.content:
+            return MatchResult(Outcome.not_found, text, normalized, field=field_name)
+        exact = self._exact.get(normalized)
+        if exact is not None:
+            entry = self.kb.entries[exact]
+            return MatchResult(
+                Outcome.answer, text, normalized, entry, _field_for(entry, field_name), 100.0
+            )
+        ranked = self._rank(analysis)
+        suggestions = tuple(
+            Suggestion(entry_id, self.kb.entries[entry_id].title, round(score, 1))
+            for entry_id, score in ranked[:limit]
+        )
+        if not ranked:
+            return MatchResult(Outcome.not_found, text, normalized, field=field_name)
+        best_id, best = ranked[0]
+        second = ranked[1][1] if len(ranked) > 1 else 0.0
+        entry = self.kb.entries[best_id]
+        t = self.thresholds
+        if best >= t.answer and best - second >= t.margin:
+            return MatchResult(
+                Outcome.answer, text, normalized, entry, _field_for(entry, field_name),
+                round(best, 1), suggestions,
+            )
+        if best >= t.suggest:
+            return MatchResult(
+                Outcome.suggest, text, normalized, None, field_name, round(best, 1),
+                tuple(s for s in suggestions if s.score >= t.suggest),
+            )
+        return MatchResult(
+            Outcome.not_found, text, normalized, None, field_name, round(best, 1), suggestions
+        )
+
+    def _rank(self, analysis: Analysis, pool: int = 12) -> list[tuple[str, float]]:
+        terms = self._weighted_terms(analysis)
+        query_weight = sum(w for _, w, _ in terms) or 1.0
+        scores = np.zeros(len(self._docs), dtype=np.float32)
+        for token, weight, similarity in terms:
+            postings = self._postings.get(token)
+            if postings is not None and similarity > 0:
+                scores[postings] += weight * similarity
+        hit = np.flatnonzero(scores)
+        if hit.size == 0:
+            return []
+        if hit.size > pool:
+            hit = hit[np.argpartition(scores[hit], -pool)[-pool:]]
+        query_text = " ".join(t for t, _, s in terms if s > 0) or analysis.content_text
+        raw_text = analysis.content_text
+        ranked: list[tuple[str, float]] = []
+        for position in hit.tolist():
+            if not self._compatible(position, analysis):
+                continue
+            coverage = float(scores[position]) / query_weight
+            doc = self._docs[position]
+            closeness = max(
+                max(fuzz.token_set_ratio(query_text, s), fuzz.ratio(raw_text, s)) for s in doc.texts
+            )
+            score = 100 * coverage * 0.55 + closeness * 0.45
+            ranked.append((doc.entry_id, score))
+        ranked.sort(key=lambda item: item[1], reverse=True)
+        return ranked
+
+    def _compatible(self, position: int, analysis: Analysis) -> bool:
+        """A question that names another place or year than a fact's is not about that fact."""
+        entry = self.kb.entries[self._ids[position]]
+        if not isinstance(entry, Fact):
+            return True
+        places = self._entry_localities[position]
+        if analysis.localities and places and not analysis.localities & places:
+            return False
+        years = self._entry_years[position]
+        if analysis.years and years and not analysis.years & years:
+            return False
+        return True
+
+    def search(self, text: str, limit: int = 10) -> list[Suggestion]:
+        """The best entries for a text, for browsing and inline queries (no thresholds)."""
+        analysis = analyse(text, self.vocab)
+        if not analysis.content:
+            return []
+        ranked = self._rank(analysis, pool=max(limit, 12))
+        return [
+            Suggestion(entry_id, self.kb.entries[entry_id].title, round(score, 1))
+            for entry_id, score in ranked[:limit]
+        ]
+
+    @property
+    def learned(self) -> dict[str, str]:
+        """Learned aliases (normalised text -> entry id)."""
+        return dict(self._learned)
+
+
+def _extra_texts(entry: Entry) -> list[str]:
+    """Other texts that name an entry: a fact's place and period help it be found."""
+    if isinstance(entry, Fact):
+        parts = [entry.locality or "", entry.period or ""]
+        return [" ".join(p for p in parts if p)] if any(parts) else []
+    return []
+
+
+def _field_for(entry: Entry, field_name: str | None) -> str | None:
+    """Only procedures have fields to lead with."""
+    return field_name if isinstance(entry, Procedure) else None
+
+
+def naive_match(query: str, choices: dict[int, str], owners: list[str]) -> tuple[str | None, float]:
+    """The baseline: one WRatio pass over every folded alias."""
+    found = process.extractOne(fold(query), choices, scorer=fuzz.WRatio)
+    if found is None:
+        return None, 0.0
+    return owners[found[2]], float(found[1])

@@ -1,0 +1,170 @@
+"""Typed models of the knowledge base.
+
+Procedure fields follow the record of Vietnam's national database of administrative
+procedures (Cơ sở dữ liệu quốc gia về thủ tục hành chính); ``NATIONAL_FIELDS`` maps each
+field to the record's Vietnamese heading so that a national export can be imported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import Enum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class Strict(BaseModel):
+    """Base model: unknown fields are errors, values are not coerced across types."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Method(str, Enum):
+    """How a file can be submitted (hình thức nộp)."""
+
+    direct = "truc_tiep"
+    postal = "buu_chinh"
+    online = "truc_tuyen"
+
+
+METHOD_LABELS: dict[Method, str] = {
+    Method.direct: "Trực tiếp",
+    Method.postal: "Qua bưu chính",
+    Method.online: "Trực tuyến",
+}
+
+
+class Channel(Strict):
+    """One way of carrying out the procedure (cách thức thực hiện)."""
+
+    method: Method
+    processing_time: Text | None = None
+    fee: Text | None = None
+    note: Text | None = None
+
+
+class Document(Strict):
+    """One item of the file (thành phần hồ sơ)."""
+
+    name: Text
+    originals: int = Field(default=0, ge=0)
+    copies: int = Field(default=0, ge=0)
+    form: Text | None = None
+    note: Text | None = None
+
+
+class LegalDocument(Strict):
+    """One legal basis (căn cứ pháp lý)."""
+
+    number: Text
+    title: Text
+    issued: dt.date | None = None
+    note: Text | None = None
+
+
+class EntryBase(Strict):
+    """Fields every entry has."""
+
+    id: str
+    title: Text
+    aliases: list[Text] = Field(default_factory=list)
+    checked: dt.date
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SLUG_RE.fullmatch(value):
+            raise ValueError("id must be a lowercase slug such as 'khai-sinh'")
+        return value
+
+
+class Procedure(EntryBase):
+    """An administrative procedure (thủ tục hành chính)."""
+
+    kind: Literal["procedure"] = "procedure"
+    code: Text | None = None
+    domain: Text
+    summary: Text
+    levels: list[Text] = Field(min_length=1)
+    subjects: list[Text] = Field(min_length=1)
+    steps: list[Text] = Field(min_length=1)
+    channels: list[Channel] = Field(min_length=1)
+    documents: list[Document] = Field(min_length=1)
+    processing_time: Text
+    fee: Text
+    agency: Text
+    requirements: list[Text] = Field(default_factory=list)
+    result: Text
+    legal_basis: list[LegalDocument] = Field(min_length=1)
+    source_url: Text | None = None
+    note: Text | None = None
+
+
+class Source(Strict):
+    """Where a reform fact comes from."""
+
+    title: Text
+    date: dt.date | None = None
+    file: Text | None = None
+    publisher: Text | None = None
+    url: Text | None = None
+
+
+class Fact(EntryBase):
+    """A reform fact or target (cải cách hành chính): one figure an official asks for."""
+
+    kind: Literal["fact"] = "fact"
+    category: Literal["chi-tieu", "ket-qua", "xep-hang", "chi-so", "su-kien", "khung-quoc-gia"]
+    answer: Text
+    figures: list[Text] = Field(default_factory=list)
+    locality: Text | None = None
+    locality_today: Text | None = None
+    period: Text | None = None
+    source: Source
+    note: Text | None = None
+
+
+Entry = Procedure | Fact
+
+# Field of a procedure -> heading in the national database record.
+NATIONAL_FIELDS: dict[str, str] = {
+    "code": "Mã thủ tục",
+    "title": "Tên thủ tục",
+    "levels": "Cấp thực hiện",
+    "domain": "Lĩnh vực",
+    "steps": "Trình tự thực hiện",
+    "channels": "Cách thức thực hiện",
+    "documents": "Thành phần hồ sơ",
+    "subjects": "Đối tượng thực hiện",
+    "agency": "Cơ quan thực hiện",
+    "result": "Kết quả thực hiện",
+    "legal_basis": "Căn cứ pháp lý",
+    "requirements": "Yêu cầu, điều kiện thực hiện",
+    "processing_time": "Thời hạn giải quyết",
+    "fee": "Phí, lệ phí",
+}
+
+
+class Synonyms(Strict):
+    """Abbreviations, colloquial phrases, filler words, field cues and place names.
+
+    Everything is matched on folded text (no diacritics), so keys may be written either way.
+    """
+
+    abbreviations: dict[str, str] = Field(default_factory=dict)
+    phrases: dict[str, str] = Field(default_factory=dict)
+    fillers: list[str] = Field(default_factory=list)
+    fields: dict[
+        Literal[
+            "documents", "processing_time", "fee", "agency",
+            "requirements", "result", "legal_basis", "steps",
+        ],
+        list[str],
+    ] = Field(default_factory=dict)
+    localities: dict[str, list[str]] = Field(default_factory=dict)

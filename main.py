@@ -1,0 +1,169 @@
+"""Trợ lý TTHC command line: run the bot, ask a question, check the knowledge base, admin tools."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _settings(args: argparse.Namespace):
+    from bot.config import ConfigError, load_settings
+
+    try:
+        return load_settings(getattr(args, "config", None))
+    except ConfigError as exc:
+        sys.exit(f"Cấu hình không hợp lệ: {exc}")
+
+
+def _knowledge(path: Path):
+    from knowledge import KnowledgeError, load_knowledge
+
+    try:
+        return load_knowledge(path)
+    except KnowledgeError as exc:
+        print("\n".join(str(p) for p in exc.problems), file=sys.stderr)
+        sys.exit(f"{len(exc.problems)} lỗi trong cơ sở tri thức; không thể khởi động.")
+
+
+def cmd_check_kb(args: argparse.Namespace) -> int:
+    """Validate the base and print counts; exit 1 on any problem."""
+    from knowledge import KnowledgeError, load_knowledge
+
+    root = Path(args.path) if args.path else _settings(args).knowledge_dir
+    try:
+        kb = load_knowledge(root)
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            print(problem)
+        print(f"FAILED: {len(exc.problems)} problem(s)")
+        return 1
+    counts = kb.counts()
+    print(
+        f"OK: {counts['procedures']} procedures, {counts['facts']} facts, "
+        f"{counts['aliases']} aliases in {len(kb.files)} files"
+    )
+    return 0
+
+
+def _matcher(args: argparse.Namespace):
+    from knowledge import Matcher, Thresholds
+
+    settings = _settings(args)
+    kb = _knowledge(settings.knowledge_dir)
+    m = settings.matching
+    learned = {}
+    if not getattr(args, "no_learned", False):
+        learned = _learned_aliases(settings)
+    return Matcher(kb, Thresholds(m.answer, m.suggest, m.margin), learned=learned)
+
+
+def _learned_aliases(settings) -> dict[str, str]:
+    """Aliases admins taught the bot, if the database is reachable."""
+    try:
+        from bot import storage
+
+        store = storage.Storage(settings.database_url, create=False)
+        try:
+            return store.learned_aliases()
+        finally:
+            store.close()
+    except Exception:  # the CLI still answers from the YAML base alone
+        return {}
+
+
+def _result_json(result) -> dict:
+    from bot.replies import plain_answer
+
+    return {
+        "answered": result.answered,
+        "entry_id": result.entry.id if result.entry else None,
+        "score": result.score,
+        "field": result.field,
+        "outcome": result.outcome.value,
+        "text": plain_answer(result),
+        "suggestions": [
+            {"id": s.entry_id, "title": s.title, "score": s.score} for s in result.suggestions
+        ],
+    }
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Answer one question, or one per line of standard input with ``-``."""
+    from bot.replies import plain_answer
+
+    matcher = _matcher(args)
+    questions = sys.stdin if args.question == "-" else [args.question]
+    for line in questions:
+        question = line.rstrip("\n")
+        result = matcher.match(question)
+        if args.json:
+            print(json.dumps(_result_json(result), ensure_ascii=False), flush=args.question == "-")
+        else:
+            print(plain_answer(result))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the bot: Telegram with a token, a console chat without one."""
+    from bot.app import run
+
+    return run(_settings(args), console=args.console)
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Print accuracy on the evaluation set."""
+    from knowledge.evaluation import evaluate, load_questions
+
+    matcher = _matcher(argparse.Namespace(config=args.config, no_learned=True))
+    report = evaluate(matcher, load_questions(Path(args.path)))
+    print(report.summary())
+    if args.errors:
+        for line in report.errors:
+            print(line)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line."""
+    parser = argparse.ArgumentParser(prog="main.py", description="Trợ lý TTHC")
+    parser.add_argument("--config", help="path to config.yaml")
+    sub = parser.add_subparsers(dest="command")
+
+    run = sub.add_parser("run", help="run the bot (default)")
+    run.add_argument("--console", action="store_true", help="console chat even with a token")
+    run.set_defaults(func=cmd_run)
+
+    check = sub.add_parser("check-kb", help="validate the knowledge base")
+    check.add_argument("path", nargs="?", help="folder of YAML files (default: the configured one)")
+    check.set_defaults(func=cmd_check_kb)
+
+    ask = sub.add_parser("ask", help="answer a question ('-' reads one per line from stdin)")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.add_argument("--no-learned", action="store_true", help="ignore aliases learned in review")
+    ask.set_defaults(func=cmd_ask)
+
+    ev = sub.add_parser("evaluate", help="accuracy on the evaluation set")
+    ev.add_argument("--path", default=str(Path(__file__).parent / "tests" / "eval"))
+    ev.add_argument("--errors", action="store_true", help="list every miss")
+    ev.set_defaults(func=cmd_evaluate)
+
+    from bot.admin_cli import add_admin_commands
+
+    add_admin_commands(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        args = parser.parse_args([*(sys.argv[1:] if argv is None else argv), "run"])
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
