@@ -45,6 +45,11 @@ def browse(kind: str, group: int | None = None, page: int = 0) -> str:
     return _join("b", kind, "" if group is None else group, page)
 
 
+def example(index: int) -> str:
+    """Ask one of the example questions of the greeting."""
+    return _join("x", index)
+
+
 def admin(action: str, *args: object) -> str:
     """An admin action (review, assign, dismiss, undo)."""
     return _join("a", action, *args)
@@ -63,7 +68,7 @@ def parse(data: str | None) -> Callback:
     if not data or ":" not in data:
         return Callback("")
     kind, *args = data.split(":")
-    expected = {"s": 3, "e": 2, "f": 2, "b": 3}
+    expected = {"s": 3, "e": 2, "f": 2, "b": 3, "x": 1}
     if kind in expected and len(args) != expected[kind]:
         return Callback("")
     if kind == "s" and args[0] not in SECTION_CODES:

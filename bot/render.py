@@ -37,7 +37,7 @@ def _bullets(items: list[str]) -> list[str]:
     return [f"• {esc(item)}" for item in items]
 
 
-def _document_line(doc) -> str:
+def _document_line(doc, detail: bool = True) -> str:
     counts = []
     if doc.originals:
         counts.append(texts.ORIGINALS.format(n=doc.originals))
@@ -46,9 +46,9 @@ def _document_line(doc) -> str:
     line = f"• {esc(doc.name)}"
     if counts:
         line += f" ({esc(', '.join(counts))})"
-    if doc.form:
+    if detail and doc.form:
         line += f" — <i>{esc(doc.form)}</i>"
-    if doc.note:
+    if detail and doc.note:
         line += f". {esc(doc.note)}"
     return line
 
@@ -113,7 +113,7 @@ def render_procedure(proc: Procedure, field: str | None = None) -> str:
         return "\n".join(lines + _procedure_footer(proc))
     docs = proc.documents[:MAX_DOCUMENTS_IN_SUMMARY]
     lines = [title, f"<i>{esc(proc.summary)}</i>", "", _bold(texts.HEADINGS["documents"])]
-    lines += [_document_line(d) for d in docs]
+    lines += [_document_line(d, detail=False) for d in docs]
     if len(proc.documents) > len(docs):
         lines.append(esc(texts.MORE_DOCUMENTS.format(n=len(proc.documents) - len(docs))))
     lines.append("")

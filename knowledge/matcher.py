@@ -109,9 +109,10 @@ class Matcher:
             self._entry_localities.append(frozenset(places))
             self._entry_years.append(frozenset(years))
         self._learned: dict[str, str] = {}
-        self._build_index()
+        self._learned_raw: dict[str, str] = {}
         for text, entry_id in (learned or {}).items():
-            self.add_alias(entry_id, text)
+            self._learn(entry_id, text)
+        self._build_index()
 
     # -- building ---------------------------------------------------------------------------
 
@@ -140,38 +141,47 @@ class Matcher:
         self._vocabulary = list(self._postings)
         self._typo_cache: dict[str, tuple[tuple[str, float], ...]] = {}
 
-    def add_alias(self, entry_id: str, text: str) -> bool:
-        """Teach the matcher a new way to ask for an entry; takes effect at once."""
+    def _learn(self, entry_id: str, text: str) -> bool | None:
+        """Record a learned alias; None if it cannot be used, else whether new tokens came in."""
         if entry_id not in self._position:
-            return False
+            return None
         analysis = analyse(text, self.vocab)
         if not analysis.content:
-            return False
+            return None
         self._learned[analysis.content_text] = entry_id
+        self._learned_raw[text] = entry_id
         self._exact[analysis.content_text] = entry_id
         doc = self._docs[self._position[entry_id]]
         doc.texts.append(analysis.content_text)
         new_tokens = set(analysis.content) - doc.tokens
-        if new_tokens:
-            doc.tokens.update(new_tokens)
+        doc.tokens.update(new_tokens)
+        return bool(new_tokens)
+
+    def add_alias(self, entry_id: str, text: str) -> bool:
+        """Teach the matcher a new way to ask for an entry; takes effect at once."""
+        learned = self._learn(entry_id, text)
+        if learned:
             self._build_index()
-        return True
+        return learned is not None
 
     def remove_alias(self, entry_id: str, text: str) -> None:
         """Forget a learned alias (an undone review action)."""
+        if self._learned_raw.get(text) != entry_id:
+            return
+        del self._learned_raw[text]
         key = analyse(text, self.vocab).content_text
-        if self._learned.get(key) == entry_id:
-            del self._learned[key]
-            doc = self._docs[self._position[entry_id]]
-            if key in doc.texts:
-                doc.texts.remove(key)
-            if self._exact.get(key) == entry_id:
-                del self._exact[key]
-                # an original alias with the same text keeps its place
-                for other in self._docs:
-                    if key in other.texts:
-                        self._exact[key] = other.entry_id
-                        break
+        if key in {analyse(t, self.vocab).content_text for t in self._learned_raw}:
+            return  # another learned text still says the same
+        self._learned.pop(key, None)
+        doc = self._docs[self._position[entry_id]]
+        doc.texts.remove(key)
+        if key not in doc.texts and self._exact.get(key) == entry_id:
+            del self._exact[key]
+            owner = next((d.entry_id for d in self._docs if key in d.texts), None)
+            if owner is not None:
+                self._exact[key] = owner
+        doc.tokens = {token for t in doc.texts for token in t.split()}
+        self._build_index()
 
     # -- matching ---------------------------------------------------------------------------
 
@@ -299,10 +309,13 @@ class Matcher:
             for entry_id, score in ranked[:limit]
         ]
 
-    @property
-    def learned(self) -> dict[str, str]:
-        """Learned aliases (normalised text -> entry id)."""
-        return dict(self._learned)
+    def learned_texts(self) -> dict[str, str]:
+        """Learned aliases as taught (text -> entry id)."""
+        return dict(self._learned_raw)
+
+    def entry_for_learned(self, text: str) -> str | None:
+        """The entry a text was taught for, if it was."""
+        return self._learned.get(analyse(text, self.vocab).content_text)
 
 
 def _extra_texts(entry: Entry) -> list[str]:

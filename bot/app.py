@@ -1,0 +1,182 @@
+"""Wiring: build the ``Application`` with its handlers and services, and run it."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+
+from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot import texts
+from bot.assistant import Assistant
+from bot.config import Settings
+from handlers import browse, buttons, errors, inline, questions, start
+from handlers.common import SERVICES
+
+log = logging.getLogger(__name__)
+
+FLUSH_EVERY = 2.0  # seconds between query log writes
+SYNC_EVERY = 5.0  # seconds between checks for aliases learned by other instances
+
+
+def build_application(
+    settings: Settings,
+    assistant: Assistant | None = None,
+    *,
+    request: BaseRequest | None = None,
+    updater: bool = True,
+) -> Application:
+    """The bot with every handler; services are created in ``post_init`` unless given."""
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token.get_secret_value() if settings.token else "0:console")
+        .defaults(
+            Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
+        )
+        .rate_limiter(AIORateLimiter(max_retries=5))
+        .concurrent_updates(64)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if settings.api_base_url:
+        base = settings.api_base_url.rstrip("/")
+        builder = builder.base_url(base).base_file_url(base.replace("/bot", "/file/bot"))
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    if not updater:
+        builder = builder.updater(None)
+    application = builder.build()
+    application.bot_data["settings"] = settings
+    if assistant is not None:
+        application.bot_data[SERVICES] = assistant
+    add_handlers(application)
+    return application
+
+
+def add_handlers(application: Application) -> None:
+    """Handlers in order; order matters: commands first, the catch-all text handler last."""
+    private = filters.ChatType.PRIVATE
+    new_message = filters.UpdateType.MESSAGE
+    application.add_handler(CommandHandler("start", start.start))
+    application.add_handler(CommandHandler("help", start.help_command))
+    application.add_handler(CommandHandler("thutuc", browse.procedures))
+    application.add_handler(CommandHandler("chitieu", browse.reform))
+    from handlers import admin
+
+    admin.add_handlers(application)
+    application.add_handler(CallbackQueryHandler(buttons.on_button))
+    application.add_handler(InlineQueryHandler(inline.inline_query))
+    application.add_handler(
+        MessageHandler(new_message & filters.TEXT & ~filters.COMMAND, questions.question)
+    )
+    # anything else a person sends in a private chat: stickers, photos, voice, places…
+    application.add_handler(
+        MessageHandler(new_message & private & ~filters.TEXT & ~filters.StatusUpdate.ALL, questions.not_text)
+    )
+    application.add_error_handler(errors.on_error)
+
+
+async def _post_init(application: Application) -> None:
+    settings: Settings = application.bot_data["settings"]
+    if SERVICES not in application.bot_data:
+        application.bot_data[SERVICES] = await asyncio.to_thread(Assistant.create, settings)
+    assistant: Assistant = application.bot_data[SERVICES]
+    application.bot_data["flush_task"] = asyncio.create_task(_background(application, assistant))
+    try:
+        await application.bot.set_my_commands(
+            [BotCommand(name, text) for name, text in texts.COMMANDS.items()],
+            scope=BotCommandScopeDefault(),
+        )
+        from handlers import admin
+
+        await admin.register_admin_commands(application)
+    except Exception:  # commands in the menu are a convenience; the bot still answers
+        log.warning("could not register the command menu", exc_info=True)
+
+
+async def _background(application: Application, assistant: Assistant) -> None:
+    """Write the query log, pick up aliases learned elsewhere, purge old raw text."""
+    last_sync = last_purge = 0.0
+    loop = asyncio.get_running_loop()
+    while True:
+        await asyncio.sleep(FLUSH_EVERY)
+        try:
+            await assistant.logger.flush()
+            now = loop.time()
+            if now - last_sync >= SYNC_EVERY:
+                last_sync = now
+                await asyncio.to_thread(assistant.sync_learned)
+            if now - last_purge >= 3600:
+                last_purge = now
+                await asyncio.to_thread(purge_old_text, assistant)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.warning("background maintenance failed; will retry", exc_info=True)
+
+
+def purge_old_text(assistant: Assistant) -> int:
+    """Forget the raw text of questions older than the configured number of days."""
+    days = assistant.settings.privacy.raw_text_days
+    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    count = assistant.storage.purge_raw_text(older_than=cutoff)
+    if count:
+        log.info("purged the raw text of %d old question(s)", count)
+    return count
+
+
+async def _post_shutdown(application: Application) -> None:
+    task = application.bot_data.pop("flush_task", None)
+    if task is not None:
+        task.cancel()
+    assistant: Assistant | None = application.bot_data.get(SERVICES)
+    if assistant is not None:
+        await assistant.logger.flush()
+        if assistant.logger.pending:
+            log.warning("%d query row(s) could not be written before exit", assistant.logger.pending)
+
+
+def run(settings: Settings, *, console: bool = False) -> int:
+    """Long polling or webhook with a token; the console chat without one."""
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    if console or settings.token is None:
+        from bot.console import run_console
+
+        return run_console(settings)
+    application = build_application(settings)
+    if settings.mode == "webhook":
+        hook = settings.webhook
+        if not hook.url:
+            log.error("webhook mode needs webhook.url (or WEBHOOK_URL)")
+            return 2
+        application.run_webhook(
+            listen=hook.listen,
+            port=hook.port,
+            url_path=hook.path,
+            webhook_url=hook.url,
+            secret_token=hook.secret_token.get_secret_value() if hook.secret_token else None,
+            allowed_updates=Update.ALL_TYPES,
+            drop_pending_updates=False,
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
+
+
+__all__ = ["ContextTypes", "build_application", "purge_old_text", "run"]

@@ -1,0 +1,181 @@
+"""The services behind every conversation: the live matcher, storage, query log, flood control.
+
+No telegram import: the handlers, the console and the tests all use this.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+
+from bot.config import Settings
+from bot.querylog import QueryLogger, new_ref
+from bot.replies import Reply, match_reply
+from bot.storage import QueryLog, Storage, user_key
+from knowledge import KnowledgeBase, KnowledgeError, Matcher, MatchResult, Thresholds, load_knowledge
+
+log = logging.getLogger(__name__)
+
+
+class FloodControl:
+    """At most ``limit`` questions per user in ``window`` seconds; one warning per burst."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit = limit
+        self.window = window
+        self._times: dict[str, deque[float]] = defaultdict(deque)
+        self._warned: dict[str, float] = {}
+
+    def check(self, key: str, now: float | None = None) -> str:
+        """'ok' to answer, 'warn' to say slow down once, 'drop' to stay silent."""
+        now = time.monotonic() if now is None else now
+        times = self._times[key]
+        while times and now - times[0] > self.window:
+            times.popleft()
+        if len(times) < self.limit:
+            times.append(now)
+            self._warned.pop(key, None)
+            return "ok"
+        if key in self._warned and now - self._warned[key] <= self.window:
+            return "drop"
+        self._warned[key] = now
+        return "warn"
+
+
+@dataclass
+class Answer:
+    """A question's match, the reply to send and the reference of its log row."""
+
+    result: MatchResult
+    reply: Reply
+    ref: str
+
+
+@dataclass
+class Assistant:
+    """Answers questions and keeps the log; the matcher can be swapped on reload."""
+
+    settings: Settings
+    storage: Storage
+    kb: KnowledgeBase
+    matcher: Matcher
+    logger: QueryLogger
+    flood: FloodControl
+    key: bytes = b""
+    learned_version: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, settings: Settings, storage: Storage | None = None) -> "Assistant":
+        """Load the base (refusing to start on any problem) and connect the database."""
+        kb = load_knowledge(settings.knowledge_dir)
+        storage = storage or Storage(settings.database_url)
+        learned = _safe_learned(storage)
+        matcher = Matcher(kb, _thresholds(settings), learned=learned)
+        return cls(
+            settings=settings,
+            storage=storage,
+            kb=kb,
+            matcher=matcher,
+            logger=QueryLogger(storage, capacity=settings.log_buffer_size),
+            flood=FloodControl(settings.limits.flood_messages, settings.limits.flood_seconds),
+            key=settings.user_key(),
+            learned_version=dict(learned),
+        )
+
+    def user(self, user_id: int | None) -> str:
+        """The pseudonymous key of a user."""
+        return user_key(user_id, self.key)
+
+    def ask(
+        self,
+        text: str,
+        *,
+        user_id: int | None,
+        chat_type: str = "private",
+        channel: str = "telegram",
+    ) -> Answer:
+        """Match a question, log it and build the reply."""
+        started = time.perf_counter()
+        question = text[: self.settings.limits.max_question_chars]
+        result = self.matcher.match(question)
+        ref = new_ref()
+        reply = match_reply(result, ref)
+        latency = (time.perf_counter() - started) * 1000
+        self.logger.add(
+            QueryLog(
+                ref=ref,
+                user_key=self.user(user_id),
+                chat_type=chat_type,
+                channel=channel,
+                raw_text=question[:4096],
+                normalized=result.normalized[:4096],
+                outcome=result.outcome.value,
+                entry_id=result.entry.id if result.entry else None,
+                field=result.field,
+                score=result.score,
+                latency_ms=round(latency, 3),
+                suggestions=",".join(s.entry_id for s in result.suggestions)[:512],
+            )
+        )
+        return Answer(result, reply, ref)
+
+    def log_flood(self, text: str, *, user_id: int | None, chat_type: str = "private") -> None:
+        """Log a question that flood control left unanswered."""
+        self.logger.add(
+            QueryLog(
+                ref=new_ref(),
+                user_key=self.user(user_id),
+                chat_type=chat_type,
+                raw_text=text[: self.settings.limits.max_question_chars],
+                outcome="flood",
+            )
+        )
+
+    def record_feedback(self, *, ref: str, user_id: int | None, up: bool) -> bool:
+        """Store a 👍/👎 (blocking: call it off the event loop); False if it could not be kept."""
+        try:
+            self.storage.add_feedback(ref=ref, user_key=self.user(user_id), value=1 if up else -1)
+        except Exception:
+            log.warning("feedback not stored: database unavailable", exc_info=True)
+            return False
+        return True
+
+    def reload(self) -> KnowledgeBase:
+        """Load the base again; on any problem raise ``KnowledgeError`` and keep the old one."""
+        kb = load_knowledge(self.settings.knowledge_dir)
+        learned = _safe_learned(self.storage) or self.matcher.learned_texts()
+        self.matcher = Matcher(kb, _thresholds(self.settings), learned=learned)
+        self.kb = kb
+        return kb
+
+    def sync_learned(self) -> int:
+        """Pick up aliases learned or undone in another process; returns how many changed."""
+        current = self.storage.learned_aliases()
+        changed = 0
+        for text, entry_id in current.items():
+            if self.learned_version.get(text) != entry_id:
+                changed += self.matcher.add_alias(entry_id, text)
+        for text, entry_id in self.learned_version.items():
+            if text not in current:
+                self.matcher.remove_alias(entry_id, text)
+                changed += 1
+        self.learned_version = current
+        return changed
+
+
+def _thresholds(settings: Settings) -> Thresholds:
+    m = settings.matching
+    return Thresholds(m.answer, m.suggest, m.margin)
+
+
+def _safe_learned(storage: Storage) -> dict[str, str]:
+    try:
+        return storage.learned_aliases()
+    except Exception:  # the bot answers from YAML alone while the database is away
+        log.warning("learned aliases unavailable; answering from the YAML base alone")
+        return {}
+
+
+__all__ = ["Answer", "Assistant", "FloodControl", "KnowledgeError"]

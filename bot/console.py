@@ -1,0 +1,166 @@
+"""A console chat on the same handlers and data: the Bot API is played locally.
+
+Without a token, ``python main.py`` starts this. Every Bot API call the handlers make is answered
+here: messages are printed as plain text and their buttons numbered; typing a number taps one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import itertools
+import json
+import sys
+from typing import Any, TextIO
+
+from telegram import Update
+from telegram.request import BaseRequest, RequestData
+
+from bot.config import Settings
+from bot.render import to_plain
+
+USER_ID = 1000
+BOT = {"id": 1, "is_bot": True, "first_name": "Trợ lý TTHC", "username": "trolytthc_bot",
+       "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": True}
+USER = {"id": USER_ID, "is_bot": False, "first_name": "Bạn", "language_code": "vi"}
+CHAT = {"id": USER_ID, "type": "private", "first_name": "Bạn"}
+
+
+class ConsoleRequest(BaseRequest):
+    """Answers the bot's API calls in-process and prints what it sends."""
+
+    def __init__(self, out: TextIO = sys.stdout) -> None:
+        self.out = out
+        self.message_ids = itertools.count(1)
+        self.messages: dict[int, dict[str, Any]] = {}
+        self.buttons: list[tuple[int, str]] = []  # (message id, callback data) by number
+        self.last_message: dict[str, Any] | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 1.0
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         read_timeout: Any = None, write_timeout: Any = None,
+                         connect_timeout: Any = None, pool_timeout: Any = None) -> tuple[int, bytes]:
+        api_method = url.rsplit("/", 1)[-1]
+        params = request_data.parameters if request_data else {}
+        result = self._handle(api_method, params)
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    def _handle(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return BOT
+        if method in {"sendMessage", "editMessageText"}:
+            return self._show(params, edit=method == "editMessageText")
+        if method == "sendPhoto":
+            self.out.write("[ảnh]\n")
+            return self._message(params.get("caption") or "", None)
+        if method == "sendDocument":
+            self.out.write("[tệp đính kèm]\n")
+            return self._message(params.get("caption") or "", None)
+        if method == "answerCallbackQuery" and params.get("text"):
+            self.out.write(f"({params['text']})\n")
+        return True
+
+    def _message(self, text: str, markup: dict | None, message_id: int | None = None) -> dict:
+        message = {
+            "message_id": message_id or next(self.message_ids),
+            "date": int(dt.datetime.now(dt.UTC).timestamp()),
+            "chat": CHAT,
+            "from": BOT,
+            "text": text,
+        }
+        if markup:
+            message["reply_markup"] = markup
+        self.messages[message["message_id"]] = message
+        self.last_message = message
+        return message
+
+    def _show(self, params: dict[str, Any], edit: bool) -> dict:
+        text = to_plain(str(params.get("text", "")))
+        markup = params.get("reply_markup")
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        self.out.write("\n" + text + "\n")
+        self.buttons = []
+        for row in (markup or {}).get("inline_keyboard", []):
+            labels = []
+            for button in row:
+                if "callback_data" in button:
+                    self.buttons.append((0, button["callback_data"]))
+                    labels.append(f"[{len(self.buttons)}] {button['text']}")
+            if labels:
+                self.out.write("   ".join(labels) + "\n")
+        message = self._message(text, markup, params.get("message_id") if edit else None)
+        for index, (_, data) in enumerate(self.buttons):
+            self.buttons[index] = (message["message_id"], data)
+        self.out.flush()
+        return message
+
+
+class ConsoleChat:
+    """Turns typed lines into updates for the application."""
+
+    def __init__(self, application, request: ConsoleRequest) -> None:
+        self.application = application
+        self.request = request
+        self.update_ids = itertools.count(1)
+
+    def _update(self, **payload: Any) -> Update:
+        return Update.de_json({"update_id": next(self.update_ids), **payload}, self.application.bot)
+
+    async def say(self, line: str) -> None:
+        """Process one typed line: a number taps a button, anything else is a message."""
+        line = line.strip()
+        if line.isdigit() and 1 <= int(line) <= len(self.request.buttons):
+            message_id, data = self.request.buttons[int(line) - 1]
+            message = self.request.messages[message_id]
+            update = self._update(callback_query={
+                "id": str(next(self.update_ids)), "from": USER, "chat_instance": "console",
+                "data": data, "message": message,
+            })
+        else:
+            entities = [{"type": "bot_command", "offset": 0, "length": len(line.split()[0])}] \
+                if line.startswith("/") else []
+            update = self._update(message={
+                "message_id": next(self.request.message_ids), "date": int(dt.datetime.now(dt.UTC).timestamp()),
+                "chat": CHAT, "from": USER, "text": line, "entities": entities,
+            })
+        await self.application.process_update(update)
+
+
+async def _chat(settings: Settings, lines: TextIO, out: TextIO) -> None:
+    from bot.app import build_application
+
+    request = ConsoleRequest(out)
+    application = build_application(settings, request=request, updater=False)
+    chat = ConsoleChat(application, request)
+    async with application:
+        await application.post_init(application)
+        out.write("Trợ lý TTHC — trò chuyện trên máy (không có token). Gõ câu hỏi; số để bấm nút; "
+                  "Ctrl+D để thoát.\n")
+        await chat.say("/start")
+        loop = asyncio.get_running_loop()
+        while True:
+            if lines.isatty():
+                out.write("\n> ")
+                out.flush()
+            line = await loop.run_in_executor(None, lines.readline)
+            if not line:
+                break
+            if line.strip():
+                await chat.say(line)
+        await application.post_shutdown(application)
+
+
+def run_console(settings: Settings, lines: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
+    """Chat in the terminal until end of input."""
+    asyncio.run(_chat(settings, lines, out))
+    return 0
