@@ -14,7 +14,15 @@ from knowledge.loader import KnowledgeBase
 from knowledge.normalize import Analysis, Vocabulary, analyse, fold
 from knowledge.schema import Entry, Fact, Procedure
 
-_NUMBER_CHARS = set("0123456789")
+# How the final score (0-100) weighs its parts: the best single alias (weighted F1 of shared
+# words), the entry's coverage of the question's words, and plain string similarity.
+W_ALIAS = 0.55
+W_COVERAGE = 0.25
+W_FUZZY = 0.20
+# Everyday words and numbers weigh this much of their usual weight.
+LIGHT = 0.3
+# Word pairs weigh this much of their inverse document frequency.
+BIGRAM = 0.5
 
 
 class Outcome(str, Enum):
@@ -32,6 +40,7 @@ class Thresholds:
     answer: float = 72.0
     suggest: float = 50.0
     margin: float = 4.0
+    sure: float = 90.0
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,16 @@ class _Doc:
     entry_id: str
     texts: list[str] = field(default_factory=list)
     tokens: set[str] = field(default_factory=set)
+    numbers: set[str] = field(default_factory=set)
+
+    def token_sets(self) -> list[frozenset[str]]:
+        """The terms (words and word pairs) of each text of the entry."""
+        return [frozenset(terms_of(text.split())) for text in self.texts]
+
+
+def terms_of(tokens: list[str] | tuple[str, ...]) -> list[str]:
+    """Index terms of a text: its words, and adjacent pairs (Vietnamese words are often two syllables)."""
+    return [*tokens, *(f"{a}_{b}" for a, b in zip(tokens, tokens[1:], strict=False))]
 
 
 def vocabulary_of(kb: KnowledgeBase) -> Vocabulary:
@@ -75,6 +94,7 @@ def vocabulary_of(kb: KnowledgeBase) -> Vocabulary:
         abbreviations=syn.abbreviations,
         phrases=syn.phrases,
         fillers=syn.fillers,
+        light=syn.light,
         fields=syn.fields,
         localities=syn.localities,
     )
@@ -106,6 +126,10 @@ class Matcher:
                 self._add_text(doc, text, places, years)
             for text in _extra_texts(entry):
                 self._add_text(doc, text, places, years, exact=False)
+            if isinstance(entry, Fact):
+                for text in (entry.answer, *entry.figures, entry.period or "", entry.note or ""):
+                    doc.numbers.update(t for t in fold(text).split() if t.isdigit())
+                doc.numbers.update(t for text in doc.texts for t in text.split() if t.isdigit())
             self._entry_localities.append(frozenset(places))
             self._entry_years.append(frozenset(years))
         self._learned: dict[str, str] = {}
@@ -123,7 +147,7 @@ class Matcher:
         if not analysis.content:
             return
         doc.texts.append(analysis.content_text)
-        doc.tokens.update(analysis.content)
+        doc.tokens.update(terms_of(analysis.content))
         places.update(analysis.localities)
         years.update(analysis.years)
         if exact:
@@ -139,6 +163,8 @@ class Matcher:
         self._idf = {t: math.log(1 + total / len(p)) for t, p in postings.items()}
         self._max_idf = math.log(1 + total)
         self._vocabulary = list(self._postings)
+        self._sets = [doc.token_sets() for doc in self._docs]
+        self._unknown_idf = float(np.median(list(self._idf.values()))) if self._idf else 1.0
         self._typo_cache: dict[str, tuple[tuple[str, float], ...]] = {}
 
     def _learn(self, entry_id: str, text: str) -> bool | None:
@@ -153,7 +179,7 @@ class Matcher:
         self._exact[analysis.content_text] = entry_id
         doc = self._docs[self._position[entry_id]]
         doc.texts.append(analysis.content_text)
-        new_tokens = set(analysis.content) - doc.tokens
+        new_tokens = set(terms_of(analysis.content)) - doc.tokens
         doc.tokens.update(new_tokens)
         return bool(new_tokens)
 
@@ -180,7 +206,7 @@ class Matcher:
             owner = next((d.entry_id for d in self._docs if key in d.texts), None)
             if owner is not None:
                 self._exact[key] = owner
-        doc.tokens = {token for t in doc.texts for token in t.split()}
+        doc.tokens = {term for t in doc.texts for term in terms_of(t.split())}
         self._build_index()
 
     # -- matching ---------------------------------------------------------------------------
@@ -191,7 +217,7 @@ class Matcher:
         if cached is not None:
             return cached
         found: tuple[tuple[str, float], ...] = ()
-        if len(token) >= 3 and not token.isdigit():
+        if len(token) >= 4 and not token.isdigit():
             found = tuple(
                 (choice, score / 100)
                 for choice, score, _ in process.extract(
@@ -205,23 +231,39 @@ class Matcher:
     def _weighted_terms(self, analysis: Analysis) -> list[tuple[str, float, float]]:
         """Query terms as (index token, weight, similarity), typos mapped to known tokens."""
         terms: list[tuple[str, float, float]] = []
-        for token in dict.fromkeys(analysis.content):
+        light = self.vocab.light
+        words: list[str] = []
+        for token in analysis.content:
+            scale = LIGHT if token in light or token.isdigit() else 1.0
             if token in self._postings:
-                terms.append((token, self._idf[token], 1.0))
+                terms.append((token, self._idf[token] * scale, 1.0))
+                words.append(token)
                 continue
             close = self._closest(token)
             if close:
-                for choice, similarity in close:
-                    terms.append((choice, self._idf[choice], similarity))
+                choice, similarity = close[0]
+                terms.append((choice, self._idf[choice] * scale, similarity))
+                words.append(choice)
             else:
-                # an unknown word still counts against coverage
-                terms.append((token, self._max_idf, 0.0))
-        return terms
+                # a word the base never uses still counts against coverage
+                terms.append((token, self._unknown_idf * scale, 0.0))
+                words.append(token)
+        for a, b in zip(words, words[1:], strict=False):
+            pair = f"{a}_{b}"
+            scale = LIGHT if a in light or b in light else 1.0
+            if pair in self._postings:
+                terms.append((pair, self._idf[pair] * BIGRAM * scale, 1.0))
+            else:
+                terms.append((pair, self._unknown_idf * BIGRAM * scale, 0.0))
+        unique: dict[str, tuple[str, float, float]] = {}
+        for term in terms:
+            unique.setdefault(term[0], term)
+        return list(unique.values())
 
     def match(self, text: str, limit: int = 3) -> MatchResult:
         """Match a question against the base."""
         analysis = analyse(text, self.vocab)
-        field_name = analysis.fields[0] if analysis.fields else None
+        field_name = analysis.fields[-1] if analysis.fields else None  # the question word comes last
         normalized = analysis.content_text
         if not analysis.content:
             return MatchResult(Outcome.not_found, text, normalized, field=field_name)
@@ -242,7 +284,7 @@ class Matcher:
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         entry = self.kb.entries[best_id]
         t = self.thresholds
-        if best >= t.answer and best - second >= t.margin:
+        if best >= t.answer and (best - second >= t.margin or best >= t.sure):
             return MatchResult(
                 Outcome.answer, text, normalized, entry, _field_for(entry, field_name),
                 round(best, 1), suggestions,
@@ -256,7 +298,7 @@ class Matcher:
             Outcome.not_found, text, normalized, None, field_name, round(best, 1), suggestions
         )
 
-    def _rank(self, analysis: Analysis, pool: int = 12) -> list[tuple[str, float]]:
+    def _rank(self, analysis: Analysis, pool: int = 30) -> list[tuple[str, float]]:
         terms = self._weighted_terms(analysis)
         query_weight = sum(w for _, w, _ in terms) or 1.0
         scores = np.zeros(len(self._docs), dtype=np.float32)
@@ -269,21 +311,37 @@ class Matcher:
             return []
         if hit.size > pool:
             hit = hit[np.argpartition(scores[hit], -pool)[-pool:]]
-        query_text = " ".join(t for t, _, s in terms if s > 0) or analysis.content_text
+        matched = {t: w * s for t, w, s in terms if s > 0}
         raw_text = analysis.content_text
+        idf = self._idf
+        light = self.vocab.light
         ranked: list[tuple[str, float]] = []
         for position in hit.tolist():
             if not self._compatible(position, analysis):
                 continue
             coverage = float(scores[position]) / query_weight
-            doc = self._docs[position]
-            closeness = max(
-                max(fuzz.token_set_ratio(query_text, s), fuzz.ratio(raw_text, s)) for s in doc.texts
-            )
-            score = 100 * coverage * 0.55 + closeness * 0.45
-            ranked.append((doc.entry_id, score))
+            best_f = 0.0
+            for words in self._sets[position]:
+                common = sum(v for t, v in matched.items() if t in words)
+                if common <= 0:
+                    continue
+                precision = common / query_weight
+                recall = common / sum(self._term_weight(t) for t in words)
+                best_f = max(best_f, 2 * precision * recall / (precision + recall))
+            closeness = max(fuzz.ratio(raw_text, text) for text in self._docs[position].texts)
+            score = 100 * (W_ALIAS * best_f + W_COVERAGE * coverage) + W_FUZZY * closeness
+            ranked.append((self._ids[position], score))
         ranked.sort(key=lambda item: item[1], reverse=True)
         return ranked
+
+    def _term_weight(self, term: str) -> float:
+        """The weight of an index term as the question side would weigh it."""
+        weight = self._idf.get(term, 0.0)
+        light = self.vocab.light
+        if "_" in term:
+            a, b = term.split("_", 1)
+            return weight * BIGRAM * (LIGHT if a in light or b in light else 1.0)
+        return weight * (LIGHT if term in light or term.isdigit() else 1.0)
 
     def _compatible(self, position: int, analysis: Analysis) -> bool:
         """A question that names another place or year than a fact's is not about that fact."""
@@ -293,17 +351,20 @@ class Matcher:
         places = self._entry_localities[position]
         if analysis.localities and places and not analysis.localities & places:
             return False
-        years = self._entry_years[position]
-        if analysis.years and years and not analysis.years & years:
+        if analysis.localities and not analysis.localities & places:
             return False
-        return True
+        years = self._entry_years[position]
+        if analysis.years and not analysis.years & years:
+            return False
+        numbers = {t for t in analysis.content if t.isdigit()} - analysis.years
+        return numbers <= self._docs[position].numbers
 
     def search(self, text: str, limit: int = 10) -> list[Suggestion]:
         """The best entries for a text, for browsing and inline queries (no thresholds)."""
         analysis = analyse(text, self.vocab)
         if not analysis.content:
             return []
-        ranked = self._rank(analysis, pool=max(limit, 12))
+        ranked = self._rank(analysis, pool=max(limit, 30))
         return [
             Suggestion(entry_id, self.kb.entries[entry_id].title, round(score, 1))
             for entry_id, score in ranked[:limit]

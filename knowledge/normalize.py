@@ -36,6 +36,7 @@ class Vocabulary:
 
     expansions: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
     fillers: frozenset[tuple[str, ...]] = frozenset()
+    light: frozenset[str] = frozenset()
     field_phrases: dict[tuple[str, ...], str] = field(default_factory=dict)
     localities: dict[tuple[str, ...], str] = field(default_factory=dict)
     longest: int = 1
@@ -47,6 +48,7 @@ class Vocabulary:
         abbreviations: dict[str, str],
         phrases: dict[str, str],
         fillers: list[str],
+        light: list[str] = (),
         fields: dict[str, list[str]],
         localities: dict[str, list[str]],
     ) -> "Vocabulary":
@@ -70,6 +72,7 @@ class Vocabulary:
         return cls(
             expansions=expansions,
             fillers=filler_set,
+            light=frozenset(t for word in light for t in fold(word).split()),
             field_phrases=field_map,
             localities=locality_map,
             longest=max((len(k) for k in keys), default=1),

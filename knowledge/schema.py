@@ -160,6 +160,7 @@ class Synonyms(Strict):
     abbreviations: dict[str, str] = Field(default_factory=dict)
     phrases: dict[str, str] = Field(default_factory=dict)
     fillers: list[str] = Field(default_factory=list)
+    light: list[str] = Field(default_factory=list)
     fields: dict[
         Literal[
             "documents", "processing_time", "fee", "agency",

@@ -1,0 +1,35 @@
+"""Shared fixtures: the small real-shaped base and an in-memory database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge import KnowledgeBase, Matcher, load_knowledge
+
+FIXTURE_KB = Path(__file__).parent / "fixtures" / "kb"
+REAL_KB = Path(__file__).resolve().parent.parent / "knowledge" / "data"
+
+
+@pytest.fixture(scope="session")
+def small_kb() -> KnowledgeBase:
+    """Five entries: three procedures, two reform facts."""
+    return load_knowledge(FIXTURE_KB)
+
+
+@pytest.fixture(scope="session")
+def real_kb() -> KnowledgeBase:
+    """The knowledge base the bot ships with."""
+    return load_knowledge(REAL_KB)
+
+
+@pytest.fixture(scope="session")
+def real_matcher(real_kb: KnowledgeBase) -> Matcher:
+    """A matcher over the shipped base, with the shipped thresholds."""
+    from bot.config import load_settings
+
+    m = load_settings(env={}).matching
+    from knowledge import Thresholds
+
+    return Matcher(real_kb, Thresholds(m.answer, m.suggest, m.margin))

@@ -1,0 +1,28 @@
+"""The matcher on the labelled evaluation set: the accuracy users feel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from knowledge.evaluation import evaluate, load_questions
+
+EVAL = Path(__file__).parent / "eval"
+
+
+def test_evaluation_set_is_large_and_varied(real_kb):
+    questions = load_questions(EVAL)
+    assert len(questions) >= 250
+    out = [q for q in questions if q.expect is None]
+    assert len(out) / len(questions) >= 0.20
+    plain = [q for q in questions if q.q.isascii()]
+    assert len(plain) / len(questions) >= 0.40
+    assert sum(1 for q in questions if q.field) >= 50
+    unknown = {q.expect for q in questions if q.expect} - set(real_kb.entries)
+    assert not unknown, f"eval names entries that do not exist: {sorted(unknown)}"
+
+
+def test_top1_accuracy_and_refusals(real_matcher):
+    report = evaluate(real_matcher, load_questions(EVAL))
+    print(report.summary())
+    assert report.top1 >= 0.95, "\n".join(report.errors)
+    assert report.refusal_recall >= 0.90, "\n".join(e for e in report.errors if e.startswith("ANSWERED"))

@@ -1,0 +1,140 @@
+"""The loader refuses a broken base and says where, for every problem at once."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from knowledge import KnowledgeError, load_knowledge
+from tests.conftest import FIXTURE_KB
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _base(tmp_path: Path, procedures: str | None = None, facts: str | None = None) -> Path:
+    root = tmp_path / "data"
+    shutil.copytree(FIXTURE_KB, root)
+    if procedures is not None:
+        (root / "procedures.yaml").write_text(procedures, encoding="utf-8")
+    if facts is not None:
+        (root / "facts.yaml").write_text(facts, encoding="utf-8")
+    return root
+
+
+def _problems(root: Path) -> list[str]:
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(root)
+    return [str(p) for p in caught.value.problems]
+
+
+def _procedures_text() -> str:
+    return (FIXTURE_KB / "procedures.yaml").read_text(encoding="utf-8")
+
+
+def _line_of(text: str, needle: str, occurrence: int = 1) -> int:
+    lines = text.splitlines()
+    hits = [i + 1 for i, line in enumerate(lines) if needle in line]
+    return hits[occurrence - 1]
+
+
+def test_fixture_base_loads_with_counts(small_kb):
+    assert small_kb.counts() == {"procedures": 3, "facts": 2, "aliases": 9}
+
+
+def test_yaml_syntax_error_names_file_and_line(tmp_path):
+    text = _procedures_text().replace("    domain: Xuất nhập cảnh", "    domain: [Xuất nhập cảnh")
+    problems = _problems(_base(tmp_path, procedures=text))
+    assert len(problems) == 1
+    assert problems[0].startswith("data/procedures.yaml:")
+    assert "YAML syntax error" in problems[0]
+    line = int(problems[0].split(":")[1])
+    assert abs(line - _line_of(text, "domain: [Xuất")) <= 2
+
+
+def test_missing_field_names_entry_and_field(tmp_path):
+    text = _procedures_text().replace("    fee: 200.000 đồng/hộ chiếu\n", "")
+    problems = _problems(_base(tmp_path, procedures=text))
+    expected_line = _line_of(text, "- id: ho-chieu")
+    assert problems == [f"data/procedures.yaml:{expected_line}: ho-chieu: missing field 'fee'"]
+
+
+def test_unknown_and_mistyped_fields_reported_at_their_lines(tmp_path):
+    text = _procedures_text().replace(
+        "    result: Hộ chiếu phổ thông\n", "    result: Hộ chiếu phổ thông\n    colour: xanh\n"
+    ).replace("        originals: 1\n", "        originals: many\n", 1)
+    problems = _problems(_base(tmp_path, procedures=text))
+    assert f"data/procedures.yaml:{_line_of(text, 'colour: xanh')}: ho-chieu: unknown field 'colour'" in problems
+    mistyped = [p for p in problems if "documents.0.originals" in p]
+    assert mistyped and mistyped[0].startswith(
+        f"data/procedures.yaml:{_line_of(text, 'originals: many')}: khai-sinh: field 'documents.0.originals'"
+    )
+    assert len(problems) == 2  # all problems at once, not only the first
+
+
+def test_duplicate_id_points_at_first_definition(tmp_path):
+    text = _procedures_text().replace("  - id: ho-chieu", "  - id: khai-sinh")
+    problems = _problems(_base(tmp_path, procedures=text))
+    dup = [p for p in problems if "duplicate id" in p]
+    first = _line_of(text, "- id: khai-sinh")
+    second = _line_of(text, "- id: khai-sinh", 2)
+    assert dup == [
+        f"data/procedures.yaml:{second}: khai-sinh: duplicate id (first defined at data/procedures.yaml:{first})"
+    ]
+
+
+def test_id_must_be_lowercase_slug(tmp_path):
+    text = _procedures_text().replace("  - id: tam-tru", "  - id: Tam_Tru")
+    problems = _problems(_base(tmp_path, procedures=text))
+    assert problems == [
+        f"data/procedures.yaml:{_line_of(text, 'id: Tam_Tru')}: Tam_Tru: field 'id': "
+        "id must be a lowercase slug such as 'khai-sinh'"
+    ]
+
+
+def test_alias_clash_across_entries_after_folding(tmp_path):
+    facts = (FIXTURE_KB / "facts.yaml").read_text(encoding="utf-8")
+    facts = facts.replace("      - an giang papi 2011", "      - AN GIANG PAPI 2014")
+    problems = _problems(_base(tmp_path, facts=facts))
+    line = _line_of(facts, "AN GIANG PAPI 2014")
+    assert len(problems) == 1
+    assert problems[0].startswith(f"data/facts.yaml:{line}: an-giang-papi-2011: alias 'AN GIANG PAPI 2014'")
+    assert "an-giang-papi-2014" in problems[0]
+
+
+def test_duplicate_yaml_key_is_reported(tmp_path):
+    text = _procedures_text().replace("    domain: Cư trú\n", "    domain: Cư trú\n    domain: Hộ khẩu\n")
+    problems = _problems(_base(tmp_path, procedures=text))
+    assert f"data/procedures.yaml:{_line_of(text, 'domain: Hộ khẩu')}: duplicate key 'domain'" in problems
+
+
+def test_problems_in_several_files_all_reported(tmp_path):
+    procedures = _procedures_text().replace("    agency: Công an cấp xã nơi tạm trú\n", "")
+    facts = (FIXTURE_KB / "facts.yaml").read_text(encoding="utf-8").replace("category: xep-hang", "category: rank", 1)
+    problems = _problems(_base(tmp_path, procedures=procedures, facts=facts))
+    assert any(p.startswith("data/procedures.yaml:") and "tam-tru: missing field 'agency'" in p for p in problems)
+    assert any(p.startswith("data/facts.yaml:") and "an-giang-papi-2014: field 'category'" in p for p in problems)
+
+
+def _check_kb(path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "check-kb", str(path)],
+        capture_output=True, text=True, cwd=ROOT, timeout=60,
+    )
+
+
+def test_check_kb_passes_on_real_base_and_prints_counts():
+    done = _check_kb(ROOT / "knowledge" / "data")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("OK: ")
+    assert "procedures" in done.stdout and "facts" in done.stdout and "aliases" in done.stdout
+
+
+def test_check_kb_fails_with_file_and_line(tmp_path):
+    text = _procedures_text().replace("    fee: 200.000 đồng/hộ chiếu\n", "")
+    done = _check_kb(_base(tmp_path, procedures=text))
+    assert done.returncode == 1
+    assert f"data/procedures.yaml:{_line_of(text, '- id: ho-chieu')}: ho-chieu: missing field 'fee'" in done.stdout
