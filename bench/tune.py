@@ -26,8 +26,8 @@ def main() -> None:
         matcher_module.W_ALIAS, matcher_module.W_COVERAGE, matcher_module.W_FUZZY = wa, wc, wf
         matcher_module.BIGRAM, matcher_module.LIGHT = bigram, light
         m = Matcher(kb)
-        ranked = [(q, m._rank(m.vocab and __import__("knowledge.normalize", fromlist=["analyse"]).analyse(q.q, m.vocab))) for q in questions]
-        exact = [m._exact.get(__import__("knowledge.normalize", fromlist=["analyse"]).analyse(q.q, m.vocab).content_text) for q in questions]
+        ranked = [(q, m._rank(m.analyse(q.q))) for q in questions]
+        exact = [m._exact.get(m.analyse(q.q).content_text) for q in questions]
         for answer in range(40, 90, 2):
             for margin in (0, 2, 4, 6, 8):
                 top1 = inscope = refused = outscope = 0

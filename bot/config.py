@@ -30,9 +30,9 @@ class WebhookSettings(_Section):
 class MatchingSettings(_Section):
     """Score thresholds (0-100) between answer, suggestions and not found."""
 
-    answer: float = 72.0
-    suggest: float = 50.0
-    margin: float = 4.0
+    answer: float = 46.0
+    suggest: float = 34.0
+    margin: float = 2.0
 
 
 class PrivacySettings(_Section):

@@ -20,9 +20,9 @@ W_ALIAS = 0.55
 W_COVERAGE = 0.25
 W_FUZZY = 0.20
 # Everyday words and numbers weigh this much of their usual weight.
-LIGHT = 0.3
+LIGHT = 0.5
 # Word pairs weigh this much of their inverse document frequency.
-BIGRAM = 0.5
+BIGRAM = 0.25
 
 
 class Outcome(str, Enum):
@@ -37,9 +37,9 @@ class Outcome(str, Enum):
 class Thresholds:
     """Score limits (0-100) between the three outcomes."""
 
-    answer: float = 72.0
-    suggest: float = 50.0
-    margin: float = 4.0
+    answer: float = 46.0
+    suggest: float = 34.0
+    margin: float = 2.0
     sure: float = 90.0
 
 
@@ -97,6 +97,7 @@ def vocabulary_of(kb: KnowledgeBase) -> Vocabulary:
         light=syn.light,
         fields=syn.fields,
         localities=syn.localities,
+        indices=syn.indices,
     )
 
 
@@ -112,20 +113,26 @@ class Matcher:
         self.kb = kb
         self.thresholds = thresholds or Thresholds()
         self.vocab = vocabulary_of(kb)
+        self._syllables = _known_syllables(kb)
+        self._syllable_list = sorted(self._syllables)
+        self._corrections: dict[str, str] = {}
         self._ids: list[str] = list(kb.entries)
         self._position = {entry_id: i for i, entry_id in enumerate(self._ids)}
         self._docs: list[_Doc] = [_Doc(entry_id) for entry_id in self._ids]
         self._exact: dict[str, str] = {}
         self._entry_localities: list[frozenset[str]] = []
         self._entry_years: list[frozenset[str]] = []
+        self._entry_indices: list[frozenset[str]] = []
         for doc in self._docs:
             entry = kb.entries[doc.entry_id]
             places: set[str] = set()
             years: set[str] = set()
+            indices: set[str] = set()
             for text in [entry.title, *entry.aliases]:
-                self._add_text(doc, text, places, years)
+                self._add_text(doc, text, places, years, indices)
             for text in _extra_texts(entry):
-                self._add_text(doc, text, places, years, exact=False)
+                self._add_text(doc, text, places, years, indices, exact=False)
+            self._entry_indices.append(frozenset(indices))
             if isinstance(entry, Fact):
                 for text in (entry.answer, *entry.figures, entry.period or "", entry.note or ""):
                     doc.numbers.update(t for t in fold(text).split() if t.isdigit())
@@ -141,15 +148,22 @@ class Matcher:
     # -- building ---------------------------------------------------------------------------
 
     def _add_text(
-        self, doc: _Doc, text: str, places: set[str], years: set[str], exact: bool = True
+        self,
+        doc: _Doc,
+        text: str,
+        places: set[str],
+        years: set[str],
+        indices: set[str],
+        exact: bool = True,
     ) -> None:
-        analysis = analyse(text, self.vocab)
+        analysis = self.analyse(text)
         if not analysis.content:
             return
         doc.texts.append(analysis.content_text)
         doc.tokens.update(terms_of(analysis.content))
         places.update(analysis.localities)
         years.update(analysis.years)
+        indices.update(analysis.indices)
         if exact:
             self._exact.setdefault(analysis.content_text, doc.entry_id)
 
@@ -171,7 +185,7 @@ class Matcher:
         """Record a learned alias; None if it cannot be used, else whether new tokens came in."""
         if entry_id not in self._position:
             return None
-        analysis = analyse(text, self.vocab)
+        analysis = self.analyse(text)
         if not analysis.content:
             return None
         self._learned[analysis.content_text] = entry_id
@@ -195,8 +209,8 @@ class Matcher:
         if self._learned_raw.get(text) != entry_id:
             return
         del self._learned_raw[text]
-        key = analyse(text, self.vocab).content_text
-        if key in {analyse(t, self.vocab).content_text for t in self._learned_raw}:
+        key = self.analyse(text).content_text
+        if key in {self.analyse(t).content_text for t in self._learned_raw}:
             return  # another learned text still says the same
         self._learned.pop(key, None)
         doc = self._docs[self._position[entry_id]]
@@ -210,6 +224,24 @@ class Matcher:
         self._build_index()
 
     # -- matching ---------------------------------------------------------------------------
+
+    def _correct(self, word: str) -> str:
+        """A word the base never uses, replaced by a known word it is a typo of (if any)."""
+        if word in self._syllables or len(word) < 4 or word.isdigit():
+            return word
+        fixed = self._corrections.get(word)
+        if fixed is None:
+            found = process.extractOne(
+                word, self._syllable_list, scorer=fuzz.ratio, score_cutoff=80
+            )
+            fixed = found[0] if found else word
+            if len(self._corrections) < 50_000:
+                self._corrections[word] = fixed
+        return fixed
+
+    def analyse(self, text: str) -> Analysis:
+        """Normalise a text the way the index was built."""
+        return analyse(text, self.vocab, self._correct)
 
     def _closest(self, token: str) -> tuple[tuple[str, float], ...]:
         """Known tokens close to an unknown one (typos), with a similarity in 0-1."""
@@ -262,7 +294,7 @@ class Matcher:
 
     def match(self, text: str, limit: int = 3) -> MatchResult:
         """Match a question against the base."""
-        analysis = analyse(text, self.vocab)
+        analysis = self.analyse(text)
         field_name = analysis.fields[-1] if analysis.fields else None  # the question word comes last
         normalized = analysis.content_text
         if not analysis.content:
@@ -344,7 +376,7 @@ class Matcher:
         return weight * (LIGHT if term in light or term.isdigit() else 1.0)
 
     def _compatible(self, position: int, analysis: Analysis) -> bool:
-        """A question that names another place or year than a fact's is not about that fact."""
+        """A question that names another place, year, index or figure is not about that fact."""
         entry = self.kb.entries[self._ids[position]]
         if not isinstance(entry, Fact):
             return True
@@ -356,12 +388,15 @@ class Matcher:
         years = self._entry_years[position]
         if analysis.years and not analysis.years & years:
             return False
+        named = self._entry_indices[position]
+        if analysis.indices and named and not analysis.indices & named:
+            return False
         numbers = {t for t in analysis.content if t.isdigit()} - analysis.years
         return numbers <= self._docs[position].numbers
 
     def search(self, text: str, limit: int = 10) -> list[Suggestion]:
         """The best entries for a text, for browsing and inline queries (no thresholds)."""
-        analysis = analyse(text, self.vocab)
+        analysis = self.analyse(text)
         if not analysis.content:
             return []
         ranked = self._rank(analysis, pool=max(limit, 30))
@@ -376,7 +411,7 @@ class Matcher:
 
     def entry_for_learned(self, text: str) -> str | None:
         """The entry a text was taught for, if it was."""
-        return self._learned.get(analyse(text, self.vocab).content_text)
+        return self._learned.get(self.analyse(text).content_text)
 
 
 def _extra_texts(entry: Entry) -> list[str]:
@@ -385,6 +420,25 @@ def _extra_texts(entry: Entry) -> list[str]:
         parts = [entry.locality or "", entry.period or ""]
         return [" ".join(p for p in parts if p)] if any(parts) else []
     return []
+
+
+def _known_syllables(kb: KnowledgeBase) -> frozenset[str]:
+    """Every folded word the base and its synonyms use: typos are corrected towards these."""
+    words: set[str] = set()
+    for entry in kb.entries.values():
+        for text in (entry.title, *entry.aliases):
+            words.update(fold(text).split())
+    syn = kb.synonyms
+    for key, value in (*syn.abbreviations.items(), *syn.phrases.items()):
+        words.update(fold(key).split())
+        words.update(fold(value).split())
+    for group in (syn.fillers, syn.light, *syn.fields.values()):
+        for text in group:
+            words.update(fold(text).split())
+    for name, others in syn.localities.items():
+        for text in (name, *others):
+            words.update(fold(text).split())
+    return frozenset(words)
 
 
 def _field_for(entry: Entry, field_name: str | None) -> str | None:

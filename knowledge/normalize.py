@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
@@ -39,6 +40,7 @@ class Vocabulary:
     light: frozenset[str] = frozenset()
     field_phrases: dict[tuple[str, ...], str] = field(default_factory=dict)
     localities: dict[tuple[str, ...], str] = field(default_factory=dict)
+    indices: dict[tuple[str, ...], str] = field(default_factory=dict)
     longest: int = 1
 
     @classmethod
@@ -51,30 +53,52 @@ class Vocabulary:
         light: list[str] = (),
         fields: dict[str, list[str]],
         localities: dict[str, list[str]],
+        indices: dict[str, list[str]] | None = None,
     ) -> "Vocabulary":
-        """Fold every key once so that matching works on folded tokens only."""
-        expansions = {
-            tuple(fold(k).split()): tuple(fold(v).split())
-            for k, v in {**phrases, **abbreviations}.items()
-            if fold(k)
-        }
-        filler_set = frozenset(tuple(fold(f).split()) for f in fillers if fold(f))
-        field_map = {
-            tuple(fold(p).split()): name for name, ps in fields.items() for p in ps if fold(p)
-        }
+        """Fold every key once so that matching works on folded tokens only.
+
+        A one-word abbreviation of a longer phrase becomes the phrase's canonical token
+        ("bảo hiểm xã hội" and "bhxh" both read "bhxh"): a concept of four syllables then weighs
+        as one word, as a reader weighs it. Every other key is compacted the same way.
+        """
+        canonical: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for short, full in abbreviations.items():
+            key, value = tuple(fold(short).split()), tuple(fold(full).split())
+            if len(key) == 1 and len(value) >= 2:
+                canonical.setdefault(value, key)
+        draft = cls(expansions=dict(canonical), longest=max((len(k) for k in canonical), default=1))
+
+        def compact(text: str) -> tuple[str, ...]:
+            return tuple(expand(fold(text).split(), draft))
+
+        expansions = dict(canonical)
+        for short, full in {**abbreviations, **phrases}.items():
+            key = tuple(fold(short).split())
+            if key and fold(full) and key not in canonical:
+                expansions[key] = compact(full)
+        draft = cls(expansions=dict(expansions), longest=max(len(k) for k in expansions))
+        filler_set = frozenset(compact(f) for f in fillers if fold(f))
+        field_map = {compact(p): name for name, ps in fields.items() for p in ps if fold(p)}
         locality_map = {
-            tuple(fold(p).split()): fold(name)
+            compact(p): " ".join(compact(name))
             for name, ps in localities.items()
             for p in [name, *ps]
             if fold(p)
         }
-        keys = [*expansions, *filler_set, *field_map, *locality_map]
+        index_map = {
+            compact(p): " ".join(compact(name))
+            for name, ps in (indices or {}).items()
+            for p in [name, *ps]
+            if fold(p)
+        }
+        keys = [*expansions, *filler_set, *field_map, *locality_map, *index_map]
         return cls(
             expansions=expansions,
             fillers=filler_set,
-            light=frozenset(t for word in light for t in fold(word).split()),
+            light=frozenset(t for word in light for t in compact(word)),
             field_phrases=field_map,
             localities=locality_map,
+            indices=index_map,
             longest=max((len(k) for k in keys), default=1),
         )
 
@@ -89,6 +113,7 @@ class Analysis:
     fields: tuple[str, ...]
     localities: frozenset[str]
     years: frozenset[str]
+    indices: frozenset[str] = frozenset()
 
     @property
     def text(self) -> str:
@@ -121,13 +146,19 @@ def expand(tokens: list[str], vocab: Vocabulary) -> list[str]:
     return out
 
 
-def analyse(text: str, vocab: Vocabulary) -> Analysis:
-    """Fold, expand and split a question into topic words, field cues, places and years."""
+def analyse(
+    text: str, vocab: Vocabulary, correct: Callable[[str], str] | None = None
+) -> Analysis:
+    """Fold, correct typos, expand and split a question into topic words, field cues, places, years."""
     folded = fold(text)
-    tokens = expand(folded.split(), vocab)
+    words = folded.split()
+    if correct is not None:
+        words = [correct(word) for word in words]
+    tokens = expand(words, vocab)
     content: list[str] = []
     fields: list[str] = []
     localities: set[str] = set()
+    indices: set[str] = set()
     i = 0
     while i < len(tokens):
         for size in range(min(vocab.longest, len(tokens) - i), 0, -1):
@@ -143,6 +174,10 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
                 localities.add(vocab.localities[key])
                 content.extend(key)
                 break
+            if key in vocab.indices:
+                indices.add(vocab.indices[key])
+                content.extend(key)
+                break
         else:
             size = 1
             content.append(tokens[i])
@@ -155,4 +190,5 @@ def analyse(text: str, vocab: Vocabulary) -> Analysis:
         fields=tuple(fields),
         localities=frozenset(localities),
         years=years,
+        indices=frozenset(indices),
     )

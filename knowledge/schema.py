@@ -169,3 +169,4 @@ class Synonyms(Strict):
         list[str],
     ] = Field(default_factory=dict)
     localities: dict[str, list[str]] = Field(default_factory=dict)
+    indices: dict[str, list[str]] = Field(default_factory=dict)
