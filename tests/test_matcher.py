@@ -1,0 +1,99 @@
+"""The matcher: answers, suggestions, refusals, fields and learned aliases (no Telegram)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from knowledge import Matcher, Outcome
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        ("lam giay khai sinh can gi", "khai-sinh"),
+        ("cccd mat lam lai o dau", "can-cuoc"),
+        ("le phi ho chieu", "ho-chieu"),
+        ("An Giang PAPI 2014 xep hang may", "an-giang-papi-2014"),
+        ("Hue chi so hai long quy 1 2020", "hue-hai-long-quy-1-2020"),
+        ("làm sổ đỏ lần đầu", "gcn-qsdd-lan-dau"),
+        ("con mới sinh làm giấy gì", "khai-sinh"),
+        ("gplx het han doi o dau", "giay-phep-lai-xe"),
+        ("xin lltp so 2", "ly-lich-tu-phap"),
+    ],
+)
+def test_people_questions_are_answered(real_matcher, question, entry_id):
+    result = real_matcher.match(question)
+    assert result.outcome is Outcome.answer, result
+    assert result.entry.id == entry_id
+
+
+def test_nfd_question_gets_the_same_answer(real_matcher):
+    text = "Đăng ký kết hôn cần giấy tờ gì"
+    nfd = real_matcher.match(unicodedata.normalize("NFD", text))
+    nfc = real_matcher.match(text)
+    assert nfd.entry.id == nfc.entry.id == "ket-hon"
+    assert nfd.score == nfc.score
+
+
+def test_fee_question_leads_with_fee(real_matcher):
+    result = real_matcher.match("lệ phí làm hộ chiếu bao nhiêu?")
+    assert (result.entry.id, result.field) == ("ho-chieu", "fee")
+
+
+def test_facts_never_lead_with_a_procedure_field(real_matcher):
+    result = real_matcher.match("an giang papi 2014 bao nhieu")
+    assert result.entry.id == "an-giang-papi-2014"
+    assert result.field is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["giá vàng hôm nay", "Đà Nẵng PAPI 2014 xếp hạng mấy", "an giang papi 2019", "", "   ", "😀😀😀", "?!"],
+)
+def test_out_of_scope_is_not_answered(real_matcher, question):
+    assert real_matcher.match(question).outcome is not Outcome.answer
+
+
+def test_fact_of_another_place_or_year_is_not_given(real_matcher):
+    assert real_matcher.match("ha noi papi 2014").outcome is not Outcome.answer
+    assert real_matcher.match("an giang papi 2013").outcome is not Outcome.answer
+
+
+def test_suggestions_are_the_top_three_at_most(real_matcher):
+    result = real_matcher.match("giấy tờ đất đai")
+    assert len(result.suggestions) <= 3
+    if result.outcome is Outcome.suggest:
+        assert result.entry is None and result.suggestions
+
+
+def test_learned_alias_answers_at_once_and_undo_forgets(small_kb):
+    matcher = Matcher(small_kb)
+    question = "giấy thông hành đi nước ngoài"
+    assert matcher.match(question).outcome is not Outcome.answer
+    assert matcher.add_alias("ho-chieu", question)
+    learned = matcher.match(question)
+    assert (learned.outcome, learned.entry.id) == (Outcome.answer, "ho-chieu")
+    matcher.remove_alias("ho-chieu", question)
+    assert matcher.match(question).outcome is not Outcome.answer
+
+
+def test_learned_alias_for_unknown_entry_is_refused(small_kb):
+    assert not Matcher(small_kb).add_alias("khong-co", "bất kỳ")
+
+
+def test_search_lists_entries_for_inline_mode(real_matcher):
+    found = real_matcher.search("khai sinh", limit=10)
+    assert found and found[0].entry_id == "khai-sinh"
+    assert len(found) <= 10
+
+
+def test_huge_input_is_cut_and_still_answered_fast(real_matcher):
+    import time
+
+    text = "đăng ký tạm trú " * 2000
+    started = time.perf_counter()
+    result = real_matcher.match(text[:500])
+    assert time.perf_counter() - started < 1.0
+    assert result.entry is None or result.entry.id == "tam-tru"

@@ -1,0 +1,65 @@
+"""Normalisation: how Vietnamese typed on a phone is read."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from knowledge.normalize import fold
+
+
+@pytest.mark.parametrize(
+    ("typed", "folded"),
+    [
+        ("Làm giấy khai sinh cần gì?", "lam giay khai sinh can gi"),
+        ("ĐĂNG KÝ   KẾT HÔN!!!", "dang ky ket hon"),
+        ("hoà", "hoa"),
+        ("hòa", "hoa"),
+        ("thuý", "thuy"),
+        ("thúy", "thuy"),
+        ("Đ\u200bà N\u200cẵng", "da nang"),
+        ("\u202bhộ chiếu\u202c", "ho chieu"),
+        ("<b>lệ phí</b> & hộ chiếu", "b le phi b ho chieu"),
+        ("", ""),
+    ],
+)
+def test_fold(typed, folded):
+    assert fold(typed) == folded
+
+
+def test_nfd_input_folds_like_nfc():
+    text = "Cấp lại căn cước bị mất ở đâu"
+    assert fold(unicodedata.normalize("NFD", text)) == fold(unicodedata.normalize("NFC", text))
+
+
+def test_abbreviations_and_full_forms_read_alike(real_matcher):
+    a = real_matcher.analyse
+    assert a("cccd mat lam lai").content_text == a("căn cước công dân mất làm lại").content_text
+    assert a("bhxh").content == a("bảo hiểm xã hội").content
+    assert a("lam so do").content_text == a("làm giấy chứng nhận quyền sử dụng đất").content_text
+
+
+def test_fillers_do_not_drive_the_match(real_matcher):
+    a = real_matcher.analyse
+    assert a("cho em hỏi thủ tục đăng ký tạm trú như thế nào ạ").content == a("đăng ký tạm trú").content
+
+
+def test_typos_are_corrected_towards_known_words(real_matcher):
+    assert real_matcher.analyse("ho chjeu").content == real_matcher.analyse("hộ chiếu").content
+
+
+@pytest.mark.parametrize(
+    ("question", "field"),
+    [
+        ("lệ phí làm hộ chiếu bao nhiêu", "fee"),
+        ("khai sinh mất mấy ngày", "processing_time"),
+        ("đăng ký kết hôn nộp ở đâu", "agency"),
+        ("lam can cuoc can giay to gi", "documents"),
+        ("điều kiện hưởng trợ cấp thất nghiệp", "requirements"),
+        ("căn cứ pháp lý của đăng ký thường trú", "legal_basis"),
+        ("nộp hồ sơ tạm trú ở đâu", "agency"),
+    ],
+)
+def test_field_cues(real_matcher, question, field):
+    assert real_matcher.analyse(question).fields[-1] == field
