@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from knowledge import Matcher, Thresholds, load_knowledge  # noqa: E402
+from knowledge import Matcher, load_knowledge  # noqa: E402
 from knowledge import matcher as matcher_module  # noqa: E402
 from knowledge.evaluation import load_questions  # noqa: E402
 
@@ -31,7 +31,7 @@ def main() -> None:
         for answer in range(40, 90, 2):
             for margin in (0, 2, 4, 6, 8):
                 top1 = inscope = refused = outscope = 0
-                for (q, r), ex in zip(ranked, exact):
+                for (q, r), ex in zip(ranked, exact, strict=True):
                     if ex is not None:
                         got = ex
                     elif r and r[0][1] >= answer and r[0][1] - (r[1][1] if len(r) > 1 else 0) >= margin:
@@ -47,8 +47,11 @@ def main() -> None:
                 rows.append((top1 / inscope, refused / outscope, wa, wc, wf, bigram, light, answer, margin))
     rows.sort(key=lambda r: (min(r[0] - 0.95, r[1] - 0.90), r[0] + r[1]), reverse=True)
     for row in rows[:15]:
-        print("top1 %.3f refuse %.3f | alias %.2f cover %.2f fuzzy %.2f bigram %.2f light %.2f"
-              " | answer %d margin %d" % row)
+        top1, refuse, wa, wc, wf, bigram, light, answer, margin = row
+        print(
+            f"top1 {top1:.3f} refuse {refuse:.3f} | alias {wa:.2f} cover {wc:.2f} fuzzy {wf:.2f}"
+            f" bigram {bigram:.2f} light {light:.2f} | answer {answer} margin {margin}"
+        )
 
 
 if __name__ == "__main__":

@@ -67,7 +67,7 @@ class Assistant:
     learned_version: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def create(cls, settings: Settings, storage: Storage | None = None) -> "Assistant":
+    def create(cls, settings: Settings, storage: Storage | None = None) -> Assistant:
         """Load the base (refusing to start on any problem) and connect the database."""
         kb = load_knowledge(settings.knowledge_dir)
         storage = storage or Storage(settings.database_url)

@@ -32,12 +32,12 @@ def markup(rows: list[list[Button]]) -> InlineKeyboardMarkup | None:
 
 def domains(kb: KnowledgeBase) -> list[str]:
     """Procedure domains, in a stable order."""
-    return sorted({p.domain for p in kb.procedures})
+    return sorted({p.domain for p in kb.procedures}, key=str.casefold)
 
 
 def localities(kb: KnowledgeBase) -> list[str]:
     """Places that reform facts are about (national facts under one heading)."""
-    return sorted({f.locality or texts.NATIONAL for f in kb.facts})
+    return sorted({f.locality or texts.NATIONAL for f in kb.facts}, key=str.casefold)
 
 
 def _pager(kind: str, group: int | None, page: int, pages: int) -> list[Button]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -25,7 +25,7 @@ LIGHT = 0.5
 BIGRAM = 0.25
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     """How sure the matcher is."""
 
     answer = "answer"
@@ -316,7 +316,9 @@ class Matcher:
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         entry = self.kb.entries[best_id]
         t = self.thresholds
-        if best >= t.answer and (best - second >= t.margin or best >= t.sure):
+        if best >= t.answer and (best - second >= t.margin or best >= t.sure) and not self._ambiguous(
+            analysis, ranked
+        ):
             return MatchResult(
                 Outcome.answer, text, normalized, entry, _field_for(entry, field_name),
                 round(best, 1), suggestions,
@@ -345,8 +347,6 @@ class Matcher:
             hit = hit[np.argpartition(scores[hit], -pool)[-pool:]]
         matched = {t: w * s for t, w, s in terms if s > 0}
         raw_text = analysis.content_text
-        idf = self._idf
-        light = self.vocab.light
         ranked: list[tuple[str, float]] = []
         for position in hit.tolist():
             if not self._compatible(position, analysis):
@@ -365,6 +365,16 @@ class Matcher:
             ranked.append((self._ids[position], score))
         ranked.sort(key=lambda item: item[1], reverse=True)
         return ranked
+
+    def _ambiguous(self, analysis: Analysis, ranked: list[tuple[str, float]]) -> bool:
+        """A short question that several entries contain in full ("chứng thực", "giấy phép")."""
+        if len(ranked) < 2 or ranked[0][1] >= self.thresholds.sure:
+            return False
+        terms = {t for t, _, s in self._weighted_terms(analysis) if s > 0 and "_" not in t}
+        if not terms or len(terms) > 2:
+            return False
+        best, second = (self._docs[self._position[entry_id]].tokens for entry_id, _ in ranked[:2])
+        return terms <= best and terms <= second and ranked[1][1] >= self.thresholds.answer
 
     def _term_weight(self, term: str) -> float:
         """The weight of an index term as the question side would weigh it."""

@@ -54,7 +54,7 @@ class Vocabulary:
         fields: dict[str, list[str]],
         localities: dict[str, list[str]],
         indices: dict[str, list[str]] | None = None,
-    ) -> "Vocabulary":
+    ) -> Vocabulary:
         """Fold every key once so that matching works on folded tokens only.
 
         A one-word abbreviation of a longer phrase becomes the phrase's canonical token

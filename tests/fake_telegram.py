@@ -85,14 +85,7 @@ MAX_CALLBACK_ANSWER = 200
 # Parameters that PTB sends as raw strings (never JSON-encoded); everything else is
 # JSON-decoded when possible (ints, bools, dicts, lists), otherwise kept as a string.
 _STRING_PARAMS = frozenset(
-    """text caption parse_mode callback_query_id inline_query_id inline_message_id url
-    secret_token title description short_description name emoji action photo document audio
-    video voice sticker animation video_note thumbnail file_id language_code next_offset
-    switch_pm_text switch_pm_parameter business_connection_id message_effect_id ip_address
-    certificate question explanation phone_number first_name last_name vcard address
-    foursquare_id foursquare_type google_place_id google_place_type custom_emoji_id
-    sticker_set_name username invite_link payload currency provider_token start_parameter
-    game_short_name error_message shipping_query_id pre_checkout_query_id""".split()
+    ["text", "caption", "parse_mode", "callback_query_id", "inline_query_id", "inline_message_id", "url", "secret_token", "title", "description", "short_description", "name", "emoji", "action", "photo", "document", "audio", "video", "voice", "sticker", "animation", "video_note", "thumbnail", "file_id", "language_code", "next_offset", "switch_pm_text", "switch_pm_parameter", "business_connection_id", "message_effect_id", "ip_address", "certificate", "question", "explanation", "phone_number", "first_name", "last_name", "vcard", "address", "foursquare_id", "foursquare_type", "google_place_id", "google_place_type", "custom_emoji_id", "sticker_set_name", "username", "invite_link", "payload", "currency", "provider_token", "start_parameter", "game_short_name", "error_message", "shipping_query_id", "pre_checkout_query_id"]
 )
 
 # Methods that never get injected faults.
@@ -112,13 +105,11 @@ _INLINE_BUTTON_ACTIONS = (
 )
 
 _CHAT_ACTIONS = frozenset(
-    """typing upload_photo record_video upload_video record_voice upload_voice
-    upload_document choose_sticker find_location record_video_note upload_video_note""".split()
+    ["typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice", "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note"]
 )
 
 _SCOPE_TYPES = frozenset(
-    """default all_private_chats all_group_chats all_chat_administrators chat
-    chat_administrators chat_member""".split()
+    ["default", "all_private_chats", "all_group_chats", "all_chat_administrators", "chat", "chat_administrators", "chat_member"]
 )
 
 _COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
@@ -147,7 +138,7 @@ class TelegramHtmlError(ValueError):
 
 
 _SUPPORTED_TAGS = frozenset(
-    """a b strong i em u ins s strike del span tg-spoiler tg-emoji pre code blockquote""".split()
+    ["a", "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "tg-emoji", "pre", "code", "blockquote"]
 )
 _SPACE = " \t\r\n\v\0"  # tdlib's is_space, which also counts NUL (the end of the string)
 
@@ -549,13 +540,7 @@ class FakeBotApi:
         self.port: int | None = None
 
         self._methods: dict[str, Callable[..., Any]] = {}
-        for name in (
-            "getMe logOut close deleteWebhook setWebhook getWebhookInfo getUpdates sendMessage "
-            "editMessageText editMessageReplyMarkup editMessageCaption deleteMessage "
-            "answerCallbackQuery sendChatAction setMyCommands deleteMyCommands getMyCommands "
-            "answerInlineQuery sendPhoto sendDocument getChat setChatMenuButton "
-            "getChatMenuButton getFile"
-        ).split():
+        for name in ["getMe", "logOut", "close", "deleteWebhook", "setWebhook", "getWebhookInfo", "getUpdates", "sendMessage", "editMessageText", "editMessageReplyMarkup", "editMessageCaption", "deleteMessage", "answerCallbackQuery", "sendChatAction", "setMyCommands", "deleteMyCommands", "getMyCommands", "answerInlineQuery", "sendPhoto", "sendDocument", "getChat", "setChatMenuButton", "getChatMenuButton", "getFile"]:
             self._methods[name.lower()] = getattr(self, f"_m_{name}")
         self._canonical = {name.lower(): name for name in (
             m[3:] for m in dir(self) if m.startswith("_m_"))}
@@ -1099,7 +1084,7 @@ class FakeBotApi:
             event = self._update_event
             try:
                 await asyncio.wait_for(event.wait(), remaining)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             if generation != self._poll_generation:
                 raise _Refusal("Conflict: terminated by other getUpdates request; make sure "

@@ -10,15 +10,7 @@ from knowledge.normalize import fold
 from knowledge.schema import Fact, Procedure
 
 # The fixed ids of the scope (deep links, logs and outside tests use exactly these).
-SCOPE_IDS = """
-khai-sinh khai-tu ket-hon xac-nhan-tinh-trang-hon-nhan nhan-cha-me-con trich-luc-ho-tich
-thay-doi-cai-chinh-ho-tich thuong-tru tam-tru can-cuoc ho-chieu giay-phep-lai-xe dang-ky-xe
-chung-thuc-ban-sao chung-thuc-chu-ky ly-lich-tu-phap gcn-qsdd-lan-dau chuyen-nhuong-qsdd
-chuyen-muc-dich-su-dung-dat giay-phep-xay-dung ho-kinh-doanh thanh-lap-doanh-nghiep
-ma-so-thue-ca-nhan an-toan-thuc-pham tro-cap-that-nghiep the-bhyt thai-san tro-cap-xa-hoi
-chuyen-truong ban-sao-van-bang khieu-nai mot-cua dich-vu-cong-truc-tuyen tra-ket-qua-buu-dien
-phan-anh-kien-nghi
-""".split()
+SCOPE_IDS = ["khai-sinh", "khai-tu", "ket-hon", "xac-nhan-tinh-trang-hon-nhan", "nhan-cha-me-con", "trich-luc-ho-tich", "thay-doi-cai-chinh-ho-tich", "thuong-tru", "tam-tru", "can-cuoc", "ho-chieu", "giay-phep-lai-xe", "dang-ky-xe", "chung-thuc-ban-sao", "chung-thuc-chu-ky", "ly-lich-tu-phap", "gcn-qsdd-lan-dau", "chuyen-nhuong-qsdd", "chuyen-muc-dich-su-dung-dat", "giay-phep-xay-dung", "ho-kinh-doanh", "thanh-lap-doanh-nghiep", "ma-so-thue-ca-nhan", "an-toan-thuc-pham", "tro-cap-that-nghiep", "the-bhyt", "thai-san", "tro-cap-xa-hoi", "chuyen-truong", "ban-sao-van-bang", "khieu-nai", "mot-cua", "dich-vu-cong-truc-tuyen", "tra-ket-qua-buu-dien", "phan-anh-kien-nghi"]
 SEED_FIGURES = Path(__file__).parent / "data" / "seed_figures.yaml"
 SEED_FILES = {
     "000_952094cb5b30990f.txt",

@@ -1,0 +1,89 @@
+"""Run the real Application against the local Bot API stand-in."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.assistant import Assistant
+from bot.config import Settings, load_settings
+from handlers.common import SERVICES
+from handlers.questions import TYPING_AFTER
+from tests.fake_telegram import FakeBotApi
+
+ADMIN_ID = 4242
+
+
+@dataclass
+class Bot:
+    """The stand-in API, the running application and its services."""
+
+    api: FakeBotApi
+    app: Application
+    settings: Settings
+
+    @property
+    def assistant(self) -> Assistant:
+        return self.app.bot_data[SERVICES]
+
+    async def ask(self, user_id: int, text: str, n: int = 1, **kwargs) -> list[dict]:
+        """Send a message and wait for ``n`` replies in that chat."""
+        mark = self.api.mark()
+        update = self.api.user_message(user_id, text, **kwargs)
+        chat_id = update["message"]["chat"]["id"]
+        await self.api.wait_until(lambda: len(self.api.sent_after(mark, chat_id)) >= n, timeout=10)
+        return self.api.sent_after(mark, chat_id)
+
+    async def tap(self, user_id: int, message: dict, data: str, chat_id: int | None = None) -> None:
+        """Press an inline button and wait for the bot to answer the callback."""
+        before = len(self.api.calls_of("answerCallbackQuery"))
+        self.api.callback(user_id, message["message"]["message_id"], data, chat_id=chat_id)
+        await self.api.wait_until(lambda: len(self.api.calls_of("answerCallbackQuery")) > before, timeout=10)
+        await self.api.drain()
+
+    async def flush(self) -> None:
+        """Write the buffered query log now."""
+        await self.assistant.logger.flush()
+
+
+def settings_for(api: FakeBotApi, db_url: str, **env: str) -> Settings:
+    """Settings pointing at the stand-in, with a test database."""
+    return load_settings(
+        Path("/nonexistent/config.yaml"),
+        env={
+            "TELEGRAM_BOT_TOKEN": api.token,
+            "TELEGRAM_API_BASE_URL": api.base_url,
+            "DATABASE_URL": db_url,
+            "ADMIN_IDS": str(ADMIN_ID),
+            **env,
+        },
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_bot(tmp_path: Path, db_url: str | None = None, **env: str) -> AsyncIterator[Bot]:
+    """Start the bot with long polling against a fresh stand-in; stop it afterwards."""
+    api = FakeBotApi()
+    await api.start()
+    settings = settings_for(api, db_url or f"sqlite:///{tmp_path}/bot.db", **env)
+    app = build_application(settings)
+    app.bot_data[TYPING_AFTER] = 0.0
+    try:
+        await app.initialize()
+        await app.post_init(app)
+        await app.start()
+        await app.updater.start_polling(poll_interval=0.0, timeout=1)
+        yield Bot(api, app, settings)
+    finally:
+        with contextlib.suppress(Exception):
+            await app.updater.stop()
+        with contextlib.suppress(Exception):
+            await app.stop()
+        await app.post_shutdown(app)
+        await app.shutdown()
+        await api.stop()
