@@ -17,7 +17,7 @@ from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
 from bot.config import Settings
-from bot.render import to_plain
+from bot.render import to_plain, visible
 
 USER_ID = 1000
 BOT = {"id": 1, "is_bot": True, "first_name": "Trợ lý TTHC", "username": "trolytthc_bot",
@@ -84,11 +84,11 @@ class ConsoleRequest(BaseRequest):
         return message
 
     def _show(self, params: dict[str, Any], edit: bool) -> dict:
-        text = to_plain(str(params.get("text", "")))
+        html_text = str(params.get("text", ""))
         markup = params.get("reply_markup")
         if isinstance(markup, str):
             markup = json.loads(markup)
-        self.out.write("\n" + text + "\n")
+        self.out.write("\n" + to_plain(html_text) + "\n")
         self.buttons = []
         for row in (markup or {}).get("inline_keyboard", []):
             labels = []
@@ -98,7 +98,7 @@ class ConsoleRequest(BaseRequest):
                     labels.append(f"[{len(self.buttons)}] {button['text']}")
             if labels:
                 self.out.write("   ".join(labels) + "\n")
-        message = self._message(text, markup, params.get("message_id") if edit else None)
+        message = self._message(visible(html_text), markup, params.get("message_id") if edit else None)
         for index, (_, data) in enumerate(self.buttons):
             self.buttons[index] = (message["message_id"], data)
         self.out.flush()

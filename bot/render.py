@@ -13,6 +13,7 @@ from knowledge.schema import METHOD_LABELS, Entry, Fact, Procedure
 MAX_MESSAGE = 4096
 MAX_DOCUMENTS_IN_SUMMARY = 8
 _TAG = re.compile(r"<[^>]+>")
+_LINK = re.compile(r'<a href="([^"]*)">(.*?)</a>')
 
 
 def esc(text: str) -> str:
@@ -20,9 +21,14 @@ def esc(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def to_plain(html_text: str) -> str:
-    """The text a reader sees of our HTML: tags dropped, entities decoded."""
+def visible(html_text: str) -> str:
+    """The text Telegram shows of our HTML: tags dropped, entities decoded."""
     return html.unescape(_TAG.sub("", html_text))
+
+
+def to_plain(html_text: str) -> str:
+    """Our HTML for a terminal: like ``visible``, with link addresses spelled out."""
+    return visible(_LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", html_text))
 
 
 def _date(value: dt.date | None) -> str:
@@ -158,14 +164,14 @@ def render_entry(entry: Entry, field: str | None = None) -> str:
 
 def split_message(text: str, limit: int = MAX_MESSAGE) -> list[str]:
     """Split HTML at line breaks into parts a message can hold; tags never span lines here."""
-    if len(to_plain(text)) <= limit and len(text) <= limit:
+    if len(visible(text)) <= limit and len(text) <= limit:
         return [text]
     parts: list[str] = []
     current = ""
     for line in text.split("\n"):
         if len(line) > limit:
             # an entity can grow fivefold when escaped; cut the plain text so it still fits
-            line = esc(to_plain(line)[: limit // 5]) + "…"
+            line = esc(visible(line)[: limit // 5]) + "…"
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > limit:
             parts.append(current)
@@ -174,7 +180,7 @@ def split_message(text: str, limit: int = MAX_MESSAGE) -> list[str]:
             current = candidate
     if current.strip():
         parts.append(current)
-    return [p for p in parts if to_plain(p).strip()]
+    return [p for p in parts if visible(p).strip()]
 
 
 @dataclass(frozen=True)

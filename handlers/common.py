@@ -10,7 +10,7 @@ from telegram.ext import ContextTypes
 
 from bot.assistant import Assistant
 from bot.keyboards import markup
-from bot.render import to_plain
+from bot.render import visible
 from bot.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ async def edit(message: Message | None, reply: Reply) -> bool:
         return False
     text = reply.parts[0]
     keyboard = markup(reply.buttons)
-    same_text = to_plain(text).strip() == (message.text or "").strip()
+    same_text = visible(text).strip() == (message.text or "").strip()
     if same_text and keyboard == message.reply_markup:
         return False
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 from telegram.ext import ContextTypes
 
-from bot.render import render_entry, split_message, to_plain
+from bot.render import render_entry, split_message, visible
 from handlers.common import services
 
 MAX_RESULTS = 10
@@ -21,7 +21,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     for suggestion in found:
         entry = assistant.kb.entries[suggestion.entry_id]
         body = split_message(render_entry(entry))[0]
-        description = to_plain(body).split("\n", 2)[1:2]
+        description = visible(body).split("\n", 2)[1:2]
         results.append(
             InlineQueryResultArticle(
                 id=entry.id[:64],
