@@ -25,7 +25,7 @@ from telegram.request import BaseRequest
 from bot import texts
 from bot.assistant import Assistant
 from bot.config import Settings
-from handlers import browse, buttons, errors, inline, questions, start
+from handlers import admin, browse, buttons, errors, inline, questions, start
 from handlers.common import SERVICES
 
 log = logging.getLogger(__name__)
@@ -76,8 +76,6 @@ def add_handlers(application: Application) -> None:
     application.add_handler(CommandHandler("help", start.help_command))
     application.add_handler(CommandHandler("thutuc", browse.procedures))
     application.add_handler(CommandHandler("chitieu", browse.reform))
-    from handlers import admin
-
     admin.add_handlers(application)
     application.add_handler(CallbackQueryHandler(buttons.on_button))
     application.add_handler(InlineQueryHandler(inline.inline_query))
@@ -88,6 +86,7 @@ def add_handlers(application: Application) -> None:
     application.add_handler(
         MessageHandler(new_message & private & ~filters.TEXT & ~filters.StatusUpdate.ALL, questions.not_text)
     )
+    application.add_handler(MessageHandler(new_message & filters.COMMAND, admin.unknown_command))
     application.add_error_handler(errors.on_error)
 
 
@@ -102,9 +101,6 @@ async def _post_init(application: Application) -> None:
             [BotCommand(name, text) for name, text in texts.COMMANDS.items()],
             scope=BotCommandScopeDefault(),
         )
-        from handlers import admin
-
-        await admin.register_admin_commands(application)
     except Exception:  # commands in the menu are a convenience; the bot still answers
         log.warning("could not register the command menu", exc_info=True)
 

@@ -15,6 +15,7 @@ from bot.querylog import QueryLogger, new_ref
 from bot.replies import Reply, match_reply
 from bot.storage import QueryLog, Storage, user_key
 from knowledge import KnowledgeBase, KnowledgeError, Matcher, MatchResult, Thresholds, load_knowledge
+from knowledge.cache import load_indexed
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +70,12 @@ class Assistant:
     @classmethod
     def create(cls, settings: Settings, storage: Storage | None = None) -> Assistant:
         """Load the base (refusing to start on any problem) and connect the database."""
-        kb = load_knowledge(settings.knowledge_dir)
+        kb, matcher = load_indexed(settings.knowledge_dir, settings.cache_dir)
+        matcher.thresholds = _thresholds(settings)
         storage = storage or Storage(settings.database_url)
         learned = _safe_learned(storage)
-        matcher = Matcher(kb, _thresholds(settings), learned=learned)
+        for text, entry_id in learned.items():
+            matcher.add_alias(entry_id, text)
         return cls(
             settings=settings,
             storage=storage,

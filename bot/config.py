@@ -61,6 +61,7 @@ class Settings(_Section):
     database_url: str = "sqlite:///data/trolytthc.db"
     admin_ids: list[int] = Field(default_factory=list)
     knowledge_dir: Path = ROOT / "knowledge" / "data"
+    cache_dir: Path | None = ROOT / "data" / "cache"
     matching: MatchingSettings = MatchingSettings()
     privacy: PrivacySettings = PrivacySettings()
     limits: LimitSettings = LimitSettings()
@@ -129,5 +130,7 @@ def load_settings(path: Path | str | None = None, env: dict[str, str] | None = N
         raise ConfigError(f"{path}: {problems}") from None
     if not settings.knowledge_dir.is_absolute():
         settings.knowledge_dir = ROOT / settings.knowledge_dir
+    if settings.cache_dir is not None and not settings.cache_dir.is_absolute():
+        settings.cache_dir = ROOT / settings.cache_dir
     settings.user_key()  # refuses a missing key in production mode
     return settings

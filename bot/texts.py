@@ -100,3 +100,42 @@ MORE_DOCUMENTS = "… và {n} giấy tờ khác (bấm Hồ sơ)"
 FEEDBACK_UP = "👍"
 FEEDBACK_DOWN = "👎"
 INLINE_EMPTY = "Gõ câu hỏi, ví dụ: khai sinh"
+
+# -- admin ------------------------------------------------------------------------------------
+UNKNOWN_COMMAND = "Tôi không hiểu lệnh này. Gõ /help để xem cách dùng."
+ADMIN_COMMANDS = {
+    "review": "Câu hỏi cần xem lại",
+    "stats": "Thống kê (7 hoặc 30 ngày)",
+    "export": "Xuất nhật ký câu hỏi (CSV)",
+    "reload": "Nạp lại cơ sở tri thức",
+    "undo": "Hoàn tác thao tác xem lại gần nhất",
+}
+REVIEW_EMPTY = "✅ Không có câu hỏi nào cần xem lại."
+REVIEW_HEADER = "<b>Cần xem lại</b>: {groups} nhóm, {questions} câu hỏi. Trang {page}/{pages}."
+REVIEW_ITEM = "{n}. <i>{label}</i> — {count} lần ({reasons})"
+REVIEW_REASONS = {"not_found": "không tìm thấy", "suggest": "gợi ý chưa chọn", "disliked": "👎"}
+REVIEW_GROUP = "<b>Nhóm câu hỏi</b> ({count} lần):\n{questions}"
+REVIEW_GONE = "Nhóm này đã được xử lý hoặc không còn."
+ASSIGN = "Gán vào mục…"
+DISMISS = "Bỏ qua"
+ASSIGN_PROMPT = "Gõ một phần tên mục cần gán (ví dụ: <i>hộ chiếu</i>)."
+ASSIGN_PICK = "Chọn mục để gán {count} câu hỏi:"
+ASSIGN_NONE = "Không thấy mục nào khớp. Gõ lại tên mục, hoặc /review để quay lại."
+ASSIGNED = "✅ Đã gán {count} câu hỏi vào <b>{title}</b>. Bot trả lời ngay từ bây giờ."
+DISMISSED = "Đã bỏ qua nhóm ({count} câu hỏi)."
+UNDO = "↩️ Hoàn tác"
+UNDONE = "↩️ Đã hoàn tác: {action}."
+NOTHING_TO_UNDO = "Không có thao tác nào để hoàn tác."
+ACTION_NAMES = {"assign": "gán vào {entry}", "dismiss": "bỏ qua nhóm"}
+STATS = (
+    "<b>Thống kê {days} ngày</b>\n"
+    "Câu hỏi: {total}\n"
+    "Trả lời: {answer:.0%} · Gợi ý: {suggest:.0%} · Không tìm thấy: {not_found:.0%}\n"
+    "👍 {up} · 👎 {down}\n\n"
+    "<b>Mục được hỏi nhiều</b>\n{top}\n\n"
+    "<b>Chưa trả lời được nhiều</b>\n{unanswered}"
+)
+STATS_CAPTION = "Câu hỏi mỗi ngày theo kết quả ({days} ngày)"
+EXPORT_CAPTION = "Nhật ký câu hỏi {days} ngày: {count} dòng (mã người dùng đã ẩn danh)."
+RELOADED = "✅ Đã nạp lại: {procedures} thủ tục, {facts} chỉ tiêu, {aliases} cách hỏi."
+RELOAD_FAILED = "❌ Cơ sở tri thức có lỗi, vẫn dùng bản cũ:\n{problems}"

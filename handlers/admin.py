@@ -1,13 +1,292 @@
-"""Admin commands (review, stats, export, reload): only for configured admins."""
+"""Admin commands: review what the bot could not answer, teach it, stats, export, reload.
+
+Every admin handler passes ``is_admin``: for anyone else admin commands behave like unknown
+commands, and admin buttons like stale ones.
+"""
 
 from __future__ import annotations
 
-from telegram.ext import Application
+import asyncio
+import datetime as dt
+import math
+
+from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.constants import ChatType
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot import callbacks, review, texts
+from bot.render import Button, esc
+from bot.replies import Reply
+from bot.stats import chart_png, compute_stats, export_csv
+from handlers.common import edit, send, services
+from knowledge import KnowledgeError
+
+PAGE = 5
+ASSIGNING = "assigning_group"
+
+
+def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """The one admin check: a configured admin, in a private chat."""
+    user, chat = update.effective_user, update.effective_chat
+    admins = services(context).settings.admin_ids
+    return bool(user and chat and user.id in admins and chat.type == ChatType.PRIVATE)
+
+
+class _AdminFilter(filters.UpdateFilter):
+    """``is_admin`` as a handler filter (the context is not needed to read settings)."""
+
+    def __init__(self, application: Application) -> None:
+        super().__init__(name="admin")
+        self.application = application
+
+    def filter(self, update: Update) -> bool:
+        user, chat = update.effective_user, update.effective_chat
+        admins = self.application.bot_data["settings"].admin_ids
+        return bool(user and chat and user.id in admins and chat.type == ChatType.PRIVATE)
 
 
 def add_handlers(application: Application) -> None:
-    """Register admin handlers."""
+    """Admin commands, guarded by the admin filter; the group -1 hook shows admins their menu."""
+    admin = _AdminFilter(application)
+    application.add_handler(TypeHandler(Update, _admin_menu), group=-1)
+    for name, callback in (
+        ("review", review_command),
+        ("stats", stats_command),
+        ("export", export_command),
+        ("reload", reload_command),
+        ("undo", undo_command),
+    ):
+        application.add_handler(CommandHandler(name, callback, filters=admin))
+    # while an admin is choosing an entry for a group, their text is a search, not a question
+    application.add_handler(
+        MessageHandler(admin & filters.TEXT & ~filters.COMMAND, _assign_search), group=-2
+    )
 
 
-async def register_admin_commands(application: Application) -> None:
-    """Show admin commands in the menu of admins only."""
+async def _admin_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Once per admin and process: admin commands in that admin's own menu (a chat scope needs
+    a chat the bot knows, so this waits for the admin's first message)."""
+    if not is_admin(update, context):
+        return
+    message = update.effective_message
+    if message and message.text and message.text.startswith("/"):
+        context.user_data.pop(ASSIGNING, None)  # a command ends a pending "assign to…"
+    shown = context.bot_data.setdefault("admin_menus", set())
+    user_id = update.effective_user.id
+    if user_id in shown:
+        return
+    shown.add(user_id)
+    commands = {**texts.COMMANDS, **texts.ADMIN_COMMANDS}
+    try:
+        await context.bot.set_my_commands(
+            [BotCommand(n, d) for n, d in commands.items()], scope=BotCommandScopeChat(user_id)
+        )
+    except Exception:  # the menu is a convenience
+        shown.discard(user_id)
+
+
+# -- review -------------------------------------------------------------------------------------
+
+def _review_page(groups: list[review.Group], page: int) -> Reply:
+    if not groups:
+        return Reply([texts.REVIEW_EMPTY])
+    pages = max(1, math.ceil(len(groups) / PAGE))
+    page = min(max(page, 0), pages - 1)
+    shown = groups[page * PAGE : (page + 1) * PAGE]
+    lines = [texts.REVIEW_HEADER.format(groups=len(groups), questions=sum(g.count for g in groups),
+                                        page=page + 1, pages=pages)]
+    buttons = []
+    for n, group in enumerate(shown, page * PAGE + 1):
+        reasons = ", ".join(texts.REVIEW_REASONS[r] for r in sorted(group.reasons))
+        shown_text = (group.texts or [group.label])[0]
+        lines.append(texts.REVIEW_ITEM.format(n=n, label=esc(shown_text[:80]), count=group.count,
+                                              reasons=reasons))
+        buttons.append([Button(f"{n}. {shown_text[:40]} ({group.count})", callbacks.admin("g", group.key))])
+    nav = []
+    if page > 0:
+        nav.append(Button(texts.PREV, callbacks.admin("p", page - 1)))
+    if page < pages - 1:
+        nav.append(Button(texts.NEXT, callbacks.admin("p", page + 1)))
+    return Reply(["\n".join(lines)], buttons + ([nav] if nav else []))
+
+
+def _group_reply(group: review.Group) -> Reply:
+    questions = "\n".join(f"• {esc(t[:200])}" for t in group.texts[:15])
+    return Reply(
+        [texts.REVIEW_GROUP.format(count=group.count, questions=questions)],
+        [[Button(texts.ASSIGN, callbacks.admin("a", group.key)),
+          Button(texts.DISMISS, callbacks.admin("d", group.key))],
+         [Button(texts.BACK, callbacks.admin("p", 0))]],
+    )
+
+
+async def review_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/review: groups of questions that need a decision, busiest first."""
+    groups = await asyncio.to_thread(review.review_groups, services(context).storage)
+    await send(update, context, _review_page(groups, 0))
+
+
+async def on_admin_button(update: Update, context: ContextTypes.DEFAULT_TYPE, action: str,
+                          args: tuple[str, ...]) -> None:
+    """Admin buttons (the caller has answered the callback query)."""
+    query = update.callback_query
+    assistant = services(context)
+    storage = assistant.storage
+    if action == "p":
+        groups = await asyncio.to_thread(review.review_groups, storage)
+        await edit(query.message, _review_page(groups, int(args[0]) if args and args[0].isdigit() else 0))
+        return
+    if action == "u":
+        await _undo(update, context, int(args[0]) if args and args[0].isdigit() else None)
+        return
+    group = await asyncio.to_thread(review.find_group, storage, args[0]) if args else None
+    if group is None:
+        await edit(query.message, Reply([texts.REVIEW_GONE], [[Button(texts.BACK, callbacks.admin("p", 0))]]))
+        return
+    if action == "g":
+        await edit(query.message, _group_reply(group))
+    elif action == "a":
+        context.user_data[ASSIGNING] = group.key
+        await send(update, context, Reply([texts.ASSIGN_PROMPT]))
+    elif action == "d":
+        done = await asyncio.to_thread(review.dismiss, storage, group, admin_id=query.from_user.id)
+        await edit(query.message, Reply([texts.DISMISSED.format(count=group.count)],
+                                        [[Button(texts.UNDO, callbacks.admin("u", done.id))]]))
+    elif action == "s" and len(args) == 2:
+        await _assign(update, context, group, args[1])
+
+
+async def _assign_search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The admin typed part of an entry's name: offer matching entries."""
+    key = context.user_data.get(ASSIGNING)
+    if not key:
+        return
+    assistant = services(context)
+    found = assistant.matcher.search(update.effective_message.text, limit=6)
+    if not found:
+        await send(update, context, Reply([texts.ASSIGN_NONE]))
+        raise ApplicationHandlerStop
+    positions = {entry_id: i for i, entry_id in enumerate(assistant.kb.entries)}
+    buttons = [[Button(s.title[:60], callbacks.admin("s", key, positions[s.entry_id]))] for s in found]
+    group = await asyncio.to_thread(review.find_group, assistant.storage, key)
+    await send(update, context, Reply([texts.ASSIGN_PICK.format(count=group.count if group else 0)], buttons))
+    raise ApplicationHandlerStop
+
+
+async def _assign(update: Update, context: ContextTypes.DEFAULT_TYPE, group: review.Group, position: str) -> None:
+    assistant = services(context)
+    ids = list(assistant.kb.entries)
+    if not position.isdigit() or int(position) >= len(ids):
+        await edit(update.callback_query.message, Reply([texts.REVIEW_GONE]))
+        return
+    entry = assistant.kb.entries[ids[int(position)]]
+    action = await asyncio.to_thread(
+        review.assign, assistant.storage, group, entry.id, admin_id=update.effective_user.id,
+        analyse=assistant.matcher.analyse,
+    )
+    for text in group.texts:
+        assistant.matcher.add_alias(entry.id, text)
+        assistant.learned_version[text] = entry.id
+    context.user_data.pop(ASSIGNING, None)
+    await edit(update.callback_query.message, Reply(
+        [texts.ASSIGNED.format(count=len(group.texts), title=esc(entry.title))],
+        [[Button(texts.UNDO, callbacks.admin("u", action.id))]],
+    ))
+
+
+async def undo_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/undo: take back the latest review action."""
+    await _undo(update, context, None)
+
+
+async def _undo(update: Update, context: ContextTypes.DEFAULT_TYPE, action_id: int | None) -> None:
+    assistant = services(context)
+    if action_id is None:
+        latest = await asyncio.to_thread(assistant.storage.actions)
+        action_id = latest[0].id if latest else None
+    undone = await asyncio.to_thread(assistant.storage.undo_action, action_id=action_id) if action_id else None
+    if undone is None:
+        await send(update, context, Reply([texts.NOTHING_TO_UNDO]))
+        return
+    action, aliases = undone
+    for alias in aliases:
+        assistant.matcher.remove_alias(alias.entry_id, alias.text)
+        assistant.learned_version.pop(alias.text, None)
+    entry = assistant.kb.entries.get(action.entry_id or "")
+    name = texts.ACTION_NAMES[action.action].format(entry=entry.title if entry else action.entry_id)
+    await send(update, context, Reply([texts.UNDONE.format(action=esc(name))]))
+
+
+# -- stats, export, reload ----------------------------------------------------------------------
+
+def _days(context: ContextTypes.DEFAULT_TYPE, default: int) -> int:
+    if context.args and context.args[0].isdigit():
+        return max(1, min(int(context.args[0]), 366))
+    return default
+
+
+async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/stats [7|30]: rates, feedback, top entries and unanswered groups, and a daily chart."""
+    assistant = services(context)
+    days = _days(context, 7)
+    today = dt.datetime.now(dt.UTC).date()
+    since = dt.datetime.combine(today - dt.timedelta(days=days - 1), dt.time(), tzinfo=dt.UTC)
+    rows = await asyncio.to_thread(assistant.storage.queries, since=since)
+    feedback = await asyncio.to_thread(assistant.storage.feedback, since=since)
+    stats = compute_stats(rows, feedback, days, today)
+    top = "\n".join(f"• {esc(_title(assistant, e))}: {n}" for e, n in stats.top_entries) or "—"
+    unanswered = "\n".join(f"• <i>{esc(label[:60])}</i>: {n}" for label, n in stats.top_unanswered) or "—"
+    text = texts.STATS.format(days=days, total=stats.total, answer=stats.rate("answer"),
+                              suggest=stats.rate("suggest"), not_found=stats.rate("not_found"),
+                              up=stats.up, down=stats.down, top=top, unanswered=unanswered)
+    await send(update, context, Reply([text]))
+    png = await asyncio.to_thread(chart_png, stats)
+    await context.bot.send_photo(update.effective_chat.id, png, caption=texts.STATS_CAPTION.format(days=days))
+
+
+def _title(assistant, entry_id: str) -> str:
+    entry = assistant.kb.entries.get(entry_id)
+    return entry.title if entry else entry_id
+
+
+async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/export [days]: the query log as CSV, pseudonymous keys only."""
+    assistant = services(context)
+    days = _days(context, 30)
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    await assistant.logger.flush()
+    rows = await asyncio.to_thread(assistant.storage.queries, since=since)
+    data = export_csv(rows)
+    await context.bot.send_document(
+        update.effective_chat.id, data, filename=f"nhat-ky-{dt.date.today():%Y%m%d}.csv",
+        caption=texts.EXPORT_CAPTION.format(days=days, count=len(rows)),
+    )
+
+
+async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/reload: validate and load the YAML base again; on any problem keep the old one."""
+    assistant = services(context)
+    try:
+        kb = await asyncio.to_thread(assistant.reload)
+    except KnowledgeError as exc:
+        shown = "\n".join(esc(str(p)) for p in exc.problems[:15])
+        more = f"\n… (+{len(exc.problems) - 15})" if len(exc.problems) > 15 else ""
+        await send(update, context, Reply([texts.RELOAD_FAILED.format(problems=shown + more)]))
+        return
+    await send(update, context, Reply([texts.RELOADED.format(**kb.counts())]))
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any other command (and admin commands for non-admins): the same short hint."""
+    chat = update.effective_chat
+    if chat and chat.type != ChatType.PRIVATE:
+        return
+    await send(update, context, Reply([texts.UNKNOWN_COMMAND]))

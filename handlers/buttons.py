@@ -50,6 +50,14 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer()
         if 0 <= index < len(texts.EXAMPLES):
             await answer_text(update, context, texts.EXAMPLES[index])
+    elif data.kind == "a" and data.args:
+        from handlers import admin
+
+        if not admin.is_admin(update, context):
+            await query.answer(texts.STALE_BUTTON)
+            return
+        await query.answer()
+        await admin.on_admin_button(update, context, data.args[0], data.args[1:])
     elif data.kind == "b":
         from handlers.browse import show_page
 

@@ -15,9 +15,14 @@ from knowledge.schema import Entry, Fact, Procedure, Synonyms
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SYNONYMS_FILE = "synonyms.yaml"
+# A file may add aliases to entries defined elsewhere (e.g. aliases learned in review):
+#   aliases: {khai-sinh: [cách hỏi 1, cách hỏi 2]}
+ALIASES_SECTION = "aliases"
 _SECTIONS: dict[str, type[Procedure] | type[Fact]] = {"procedures": Procedure, "facts": Fact}
 
 Path_ = tuple[str | int, ...]
+# libyaml's parser when PyYAML has it (it does in its wheels): several times faster
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -87,7 +92,7 @@ class _Document:
 def _parse(text: str, name: str, problems: list[Problem]) -> _Document | None:
     """Parse YAML, recording lines; syntax errors and duplicate keys become problems."""
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None
@@ -149,6 +154,8 @@ def _validate_entries(
         )
         return
     for section, value in doc.data.items():
+        if section == ALIASES_SECTION:
+            continue  # applied once every entry is known
         model = _SECTIONS.get(section)
         if model is None:
             known = ", ".join(_SECTIONS)
@@ -175,7 +182,8 @@ def _validate_entries(
                     )
 
 
-def _yaml_files(root: Path) -> list[Path]:
+def yaml_files(root: Path) -> list[Path]:
+    """Every YAML file under a folder, in a stable order."""
     return sorted(p for p in root.rglob("*.y*ml") if p.suffix in {".yaml", ".yml"})
 
 
@@ -187,7 +195,8 @@ def load_knowledge(root: Path | str = DATA_DIR, extra_files: Iterable[Path] = ()
     where: dict[str, tuple[str, int]] = {}
     alias_owner: dict[str, tuple[str, str, int]] = {}
     synonyms = Synonyms()
-    files = [*_yaml_files(root), *extra_files]
+    overlays: list[tuple[_Document, str]] = []
+    files = [*yaml_files(root), *extra_files]
     if not files:
         raise KnowledgeError([Problem(str(root), 1, None, "no YAML files found")])
     for path in files:
@@ -214,6 +223,10 @@ def load_knowledge(root: Path | str = DATA_DIR, extra_files: Iterable[Path] = ()
             entries[entry.id] = entry
             where[entry.id] = (name, line)
             _check_aliases(entry, doc, entry_path, name, alias_owner, problems)
+        if isinstance(doc.data, dict) and ALIASES_SECTION in doc.data:
+            overlays.append((doc, name))
+    for doc, name in overlays:
+        _apply_overlay(doc, name, entries, alias_owner, problems)
     if problems:
         raise KnowledgeError(problems)
     return KnowledgeBase(entries=entries, synonyms=synonyms, files=tuple(str(f) for f in files))
@@ -256,6 +269,42 @@ def _check_aliases(
                     f"alias '{text}' is also an alias of '{owner[0]}' ({owner[1]}:{owner[2]})",
                 )
             )
+
+
+def _apply_overlay(
+    doc: _Document,
+    name: str,
+    entries: dict[str, Entry],
+    alias_owner: dict[str, tuple[str, str, int]],
+    problems: list[Problem],
+) -> None:
+    """Add the aliases of an ``aliases:`` section to the entries they name."""
+    section = doc.data[ALIASES_SECTION]
+    if not isinstance(section, dict):
+        problems.append(Problem(name, doc.line((ALIASES_SECTION,)), None, "'aliases' must map entry ids to lists"))
+        return
+    for entry_id, texts in section.items():
+        line = doc.line((ALIASES_SECTION, entry_id))
+        entry = entries.get(str(entry_id))
+        if entry is None:
+            problems.append(Problem(name, line, str(entry_id), "aliases for an entry that does not exist"))
+            continue
+        if not isinstance(texts, list) or not all(isinstance(t, str) and t.strip() for t in texts):
+            problems.append(Problem(name, line, entry.id, "aliases must be a list of texts"))
+            continue
+        for index, text in enumerate(texts):
+            key = fold(text)
+            owner = alias_owner.get(key)
+            text_line = doc.line((ALIASES_SECTION, entry_id, index))
+            if owner is not None and owner[0] != entry.id:
+                problems.append(
+                    Problem(name, text_line, entry.id,
+                            f"alias '{text}' is also an alias of '{owner[0]}' ({owner[1]}:{owner[2]})")
+                )
+            elif key:
+                alias_owner.setdefault(key, (entry.id, name, text_line))
+        new = [t.strip() for t in texts if fold(t) and t.strip() not in entry.aliases]
+        entries[entry.id] = entry.model_copy(update={"aliases": [*entry.aliases, *new]})
 
 
 def _load_synonyms(doc: _Document, name: str, problems: list[Problem]) -> Synonyms | None:

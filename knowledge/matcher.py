@@ -141,6 +141,8 @@ class Matcher:
             self._entry_years.append(frozenset(years))
         self._learned: dict[str, str] = {}
         self._learned_raw: dict[str, str] = {}
+        self._learned_added: set[tuple[str, str]] = set()
+        self._exact_before: dict[str, str | None] = {}
         for text, entry_id in (learned or {}).items():
             self._learn(entry_id, text)
         self._build_index()
@@ -177,51 +179,101 @@ class Matcher:
         self._idf = {t: math.log(1 + total / len(p)) for t, p in postings.items()}
         self._max_idf = math.log(1 + total)
         self._vocabulary = list(self._postings)
-        self._sets = [doc.token_sets() for doc in self._docs]
         self._unknown_idf = float(np.median(list(self._idf.values()))) if self._idf else 1.0
+        # per entry, built when the entry is first a candidate: each text's total weight
+        # (the recall denominator) and which of its texts hold each term
+        self._text_index: dict[int, tuple[list[float], dict[str, list[int]]]] = {}
         self._typo_cache: dict[str, tuple[tuple[str, float], ...]] = {}
 
+    def _texts_of(self, position: int) -> tuple[list[float], dict[str, list[int]]]:
+        """One entry's per-text weights and term positions (computed once, then kept)."""
+        cached = self._text_index.get(position)
+        if cached is not None:
+            return cached
+        weights: list[float] = []
+        where: dict[str, list[int]] = defaultdict(list)
+        for index, words in enumerate(self._docs[position].token_sets()):
+            weights.append(sum(self._term_weight(t) for t in words) or 1.0)
+            for term in words:
+                where[term].append(index)
+        self._text_index[position] = (weights, dict(where))
+        return self._text_index[position]
+
+    def _reindex_entry(self, position: int, old_tokens: set[str]) -> None:
+        """Update the postings of one entry whose terms changed, without rebuilding the index."""
+        new_tokens = self._docs[position].tokens
+        total = max(len(self._docs), 1)
+        for term in new_tokens - old_tokens:
+            postings = self._postings.get(term)
+            if postings is None:
+                self._postings[term] = np.array([position], dtype=np.int32)
+                self._vocabulary.append(term)
+            else:
+                self._postings[term] = np.append(postings, np.int32(position))
+            self._idf[term] = math.log(1 + total / len(self._postings[term]))
+        for term in old_tokens - new_tokens:
+            postings = self._postings.get(term)
+            if postings is not None:
+                self._postings[term] = postings[postings != position]
+        self._typo_cache.clear()
+        self._text_index.pop(position, None)
+
     def _learn(self, entry_id: str, text: str) -> bool | None:
-        """Record a learned alias; None if it cannot be used, else whether new tokens came in."""
+        """Record a learned alias (the caller updates the index); None if it cannot be used."""
         if entry_id not in self._position:
             return None
         analysis = self.analyse(text)
         if not analysis.content:
             return None
-        self._learned[analysis.content_text] = entry_id
+        key = analysis.content_text
         self._learned_raw[text] = entry_id
-        self._exact[analysis.content_text] = entry_id
+        self._learned[key] = entry_id
+        self._exact_before.setdefault(key, self._exact.get(key))
+        self._exact[key] = entry_id
         doc = self._docs[self._position[entry_id]]
-        doc.texts.append(analysis.content_text)
-        new_tokens = set(terms_of(analysis.content)) - doc.tokens
-        doc.tokens.update(new_tokens)
-        return bool(new_tokens)
+        if key not in doc.texts:
+            doc.texts.append(key)
+            self._learned_added.add((entry_id, key))
+        doc.tokens.update(terms_of(analysis.content))
+        return True
 
     def add_alias(self, entry_id: str, text: str) -> bool:
         """Teach the matcher a new way to ask for an entry; takes effect at once."""
-        learned = self._learn(entry_id, text)
-        if learned:
-            self._build_index()
-        return learned is not None
+        position = self._position.get(entry_id)
+        if position is None:
+            return False
+        old_tokens = set(self._docs[position].tokens)
+        if self._learn(entry_id, text) is None:
+            return False
+        self._reindex_entry(position, old_tokens)
+        return True
 
     def remove_alias(self, entry_id: str, text: str) -> None:
-        """Forget a learned alias (an undone review action)."""
+        """Forget a learned alias (an undone review action); what the text meant before returns."""
         if self._learned_raw.get(text) != entry_id:
             return
         del self._learned_raw[text]
         key = self.analyse(text).content_text
-        if key in {self.analyse(t).content_text for t in self._learned_raw}:
-            return  # another learned text still says the same
-        self._learned.pop(key, None)
-        doc = self._docs[self._position[entry_id]]
-        doc.texts.remove(key)
-        if key not in doc.texts and self._exact.get(key) == entry_id:
-            del self._exact[key]
-            owner = next((d.entry_id for d in self._docs if key in d.texts), None)
-            if owner is not None:
-                self._exact[key] = owner
+        still = {e for t, e in self._learned_raw.items() if self.analyse(t).content_text == key}
+        if entry_id in still:
+            return  # another learned text of this entry says the same
+        position = self._position[entry_id]
+        doc = self._docs[position]
+        if (entry_id, key) in self._learned_added:
+            self._learned_added.discard((entry_id, key))
+            doc.texts.remove(key)
+        if still:
+            self._learned[key] = self._exact[key] = next(iter(still))
+        else:
+            self._learned.pop(key, None)
+            before = self._exact_before.pop(key, None)
+            if before is None:
+                self._exact.pop(key, None)
+            else:
+                self._exact[key] = before
+        old_tokens = set(doc.tokens)
         doc.tokens = {term for t in doc.texts for term in terms_of(t.split())}
-        self._build_index()
+        self._reindex_entry(position, old_tokens)
 
     # -- matching ---------------------------------------------------------------------------
 
@@ -231,10 +283,9 @@ class Matcher:
             return word
         fixed = self._corrections.get(word)
         if fixed is None:
-            found = process.extractOne(
-                word, self._syllable_list, scorer=fuzz.ratio, score_cutoff=80
-            )
-            fixed = found[0] if found else word
+            # a typo drops or swaps letters: the word meant is not shorter than the word typed
+            found = process.extract(word, self._syllable_list, scorer=fuzz.ratio, score_cutoff=80, limit=3)
+            fixed = next((choice for choice, _, _ in found if len(choice) >= len(word)), word)
             if len(self._corrections) < 50_000:
                 self._corrections[word] = fixed
         return fixed
@@ -352,15 +403,18 @@ class Matcher:
             if not self._compatible(position, analysis):
                 continue
             coverage = float(scores[position]) / query_weight
+            weights, where = self._texts_of(position)
+            common = [0.0] * len(weights)
+            for term, value in matched.items():
+                for index in where.get(term, ()):
+                    common[index] += value
             best_f = 0.0
-            for words in self._sets[position]:
-                common = sum(v for t, v in matched.items() if t in words)
-                if common <= 0:
-                    continue
-                precision = common / query_weight
-                recall = common / sum(self._term_weight(t) for t in words)
-                best_f = max(best_f, 2 * precision * recall / (precision + recall))
-            closeness = max(fuzz.ratio(raw_text, text) for text in self._docs[position].texts)
+            for shared, weight in zip(common, weights, strict=True):
+                if shared > 0:
+                    precision = shared / query_weight
+                    recall = shared / weight
+                    best_f = max(best_f, 2 * precision * recall / (precision + recall))
+            closeness = process.extractOne(raw_text, self._docs[position].texts, scorer=fuzz.ratio)[1]
             score = 100 * (W_ALIAS * best_f + W_COVERAGE * coverage) + W_FUZZY * closeness
             ranked.append((self._ids[position], score))
         ranked.sort(key=lambda item: item[1], reverse=True)

@@ -8,7 +8,28 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
-_SPECIAL = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "ø": "o", "ł": "l", "ß": "ss"})
+
+
+def _fold_table() -> dict[int, str | None]:
+    """One translation table: accented Latin letters to their base letter (đ→d), marks and
+    invisible format characters (zero-width joiners, RTL marks) removed. Built once at import."""
+    table: dict[int, str | None] = {ord("đ"): "d", ord("Đ"): "d", ord("ð"): "d", ord("ø"): "o",
+                                    ord("ł"): "l", ord("ß"): "ss"}
+    for cp in range(0x80, 0x10000):
+        if cp in table or 0xD800 <= cp <= 0xDFFF:
+            continue
+        ch = chr(cp)
+        category = unicodedata.category(ch)
+        if category in {"Mn", "Me", "Cf"}:
+            table[cp] = None
+        elif category[0] in {"L", "N"}:
+            base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+            if base and base.isascii() and base.isalnum():
+                table[cp] = base.lower()
+    return table
+
+
+_FOLD = _fold_table()
 
 
 def fold(text: str) -> str:
@@ -16,14 +37,7 @@ def fold(text: str) -> str:
 
     Old and new tone-mark placement (hoà/hòa, thuý/thúy) and NFC/NFD input all fold alike.
     """
-    decomposed = unicodedata.normalize("NFKD", text.translate(_SPECIAL))
-    bare = "".join(ch for ch in decomposed if not _invisible(ch))
-    return _NON_WORD.sub(" ", bare.casefold().translate(_SPECIAL)).strip()
-
-
-def _invisible(ch: str) -> bool:
-    """Combining marks and format characters (zero-width joiners, RTL marks) carry no letter."""
-    return unicodedata.combining(ch) > 0 or unicodedata.category(ch) == "Cf"
+    return _NON_WORD.sub(" ", text.translate(_FOLD).lower()).strip()
 
 
 def nfc(text: str) -> str:
@@ -42,6 +56,10 @@ class Vocabulary:
     localities: dict[tuple[str, ...], str] = field(default_factory=dict)
     indices: dict[tuple[str, ...], str] = field(default_factory=dict)
     longest: int = 1
+    # first word -> longest key starting with it (most words start no key: a fast path)
+    expand_reach: dict[str, int] = field(default_factory=dict)
+    marks: dict[tuple[str, ...], tuple[str, str]] = field(default_factory=dict)
+    mark_reach: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -66,7 +84,7 @@ class Vocabulary:
             key, value = tuple(fold(short).split()), tuple(fold(full).split())
             if len(key) == 1 and len(value) >= 2:
                 canonical.setdefault(value, key)
-        draft = cls(expansions=dict(canonical), longest=max((len(k) for k in canonical), default=1))
+        draft = cls(expansions=dict(canonical), expand_reach=_reach(canonical))
 
         def compact(text: str) -> tuple[str, ...]:
             return tuple(expand(fold(text).split(), draft))
@@ -76,7 +94,7 @@ class Vocabulary:
             key = tuple(fold(short).split())
             if key and fold(full) and key not in canonical:
                 expansions[key] = compact(full)
-        draft = cls(expansions=dict(expansions), longest=max(len(k) for k in expansions))
+        draft = cls(expansions=dict(expansions), expand_reach=_reach(expansions))
         filler_set = frozenset(compact(f) for f in fillers if fold(f))
         field_map = {compact(p): name for name, ps in fields.items() for p in ps if fold(p)}
         locality_map = {
@@ -92,6 +110,15 @@ class Vocabulary:
             if fold(p)
         }
         keys = [*expansions, *filler_set, *field_map, *locality_map, *index_map]
+        # one table for the marks a question can carry; earlier kinds win on the same words
+        marks: dict[tuple[str, ...], tuple[str, str]] = {}
+        for kind, table in (
+            ("index", index_map),
+            ("place", locality_map),
+            ("filler", dict.fromkeys(filler_set, "")),
+            ("field", field_map),
+        ):
+            marks.update({key: (kind, value) for key, value in table.items()})
         return cls(
             expansions=expansions,
             fillers=filler_set,
@@ -100,7 +127,19 @@ class Vocabulary:
             localities=locality_map,
             indices=index_map,
             longest=max((len(k) for k in keys), default=1),
+            expand_reach=_reach(expansions),
+            marks=marks,
+            mark_reach=_reach(marks),
         )
+
+
+def _reach(keys) -> dict[str, int]:
+    """First word of each key -> length of the longest key that starts with it."""
+    reach: dict[str, int] = {}
+    for key in keys:
+        if key:
+            reach[key[0]] = max(reach.get(key[0], 0), len(key))
+    return reach
 
 
 @dataclass(frozen=True)
@@ -132,12 +171,14 @@ _YEAR = re.compile(r"^(19|20)\d\d$")
 def expand(tokens: list[str], vocab: Vocabulary) -> list[str]:
     """Replace abbreviations and colloquial phrases by their full form (longest match first)."""
     out: list[str] = []
-    i = 0
-    while i < len(tokens):
-        for size in range(min(vocab.longest, len(tokens) - i), 0, -1):
-            key = tuple(tokens[i : i + size])
-            if key in vocab.expansions:
-                out.extend(vocab.expansions[key])
+    reach, table = vocab.expand_reach, vocab.expansions
+    i, n = 0, len(tokens)
+    while i < n:
+        longest = reach.get(tokens[i], 0)
+        for size in range(min(longest, n - i), 0, -1):
+            hit = table.get(tuple(tokens[i : i + size]))
+            if hit is not None:
+                out.extend(hit)
                 i += size
                 break
         else:
@@ -159,25 +200,26 @@ def analyse(
     fields: list[str] = []
     localities: set[str] = set()
     indices: set[str] = set()
-    i = 0
-    while i < len(tokens):
-        for size in range(min(vocab.longest, len(tokens) - i), 0, -1):
+    reach, marks = vocab.mark_reach, vocab.marks
+    i, n = 0, len(tokens)
+    while i < n:
+        longest = reach.get(tokens[i], 0)
+        for size in range(min(longest, n - i), 0, -1):
             key = tuple(tokens[i : i + size])
-            if key in vocab.field_phrases:
-                name = vocab.field_phrases[key]
-                if name not in fields:
-                    fields.append(name)
-                break
-            if key in vocab.fillers:
-                break
-            if key in vocab.localities:
-                localities.add(vocab.localities[key])
+            mark = marks.get(key)
+            if mark is None:
+                continue
+            kind, value = mark
+            if kind == "field":
+                if value not in fields:
+                    fields.append(value)
+            elif kind == "place":
+                localities.add(value)
                 content.extend(key)
-                break
-            if key in vocab.indices:
-                indices.add(vocab.indices[key])
+            elif kind == "index":
+                indices.add(value)
                 content.extend(key)
-                break
+            break
         else:
             size = 1
             content.append(tokens[i])

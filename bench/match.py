@@ -1,0 +1,233 @@
+"""Matching benchmark: latency, cold start and memory of the matcher against a naive baseline.
+
+Prints a table (no assertions). For each base (the real one, and synthetic bases of 1,000 and
+50,000 entries generated from it) it measures, in the same run:
+
+- cold start: loading the YAML files and building the index, in a fresh process;
+- memory: the resident set size of that process after loading and indexing;
+- match latency p50 / p99 / max over the evaluation questions (repeated);
+- the naive baseline: ``rapidfuzz.process.extractOne(query, all_aliases, scorer=fuzz.WRatio)``
+  over the same folded aliases; and both methods' accuracy on the evaluation set.
+
+Usage: python bench/match.py [--sizes 1000 50000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import yaml  # noqa: E402
+from rapidfuzz import fuzz, process  # noqa: E402
+
+from knowledge import Matcher, load_knowledge  # noqa: E402
+from knowledge.evaluation import evaluate, evaluate_predictor, load_questions  # noqa: E402
+from knowledge.normalize import fold  # noqa: E402
+
+DATA = ROOT / "knowledge" / "data"
+EVAL = ROOT / "tests" / "eval"
+_LETTERS = "bcdghklmnpqrstvx"
+
+
+def tag(i: int) -> str:
+    """A made-up word, different for every synthetic entry (like a distinguishing term)."""
+    word = ""
+    i += 1
+    while i:
+        i, r = divmod(i, len(_LETTERS))
+        word += _LETTERS[r] + "aeiou"[r % 5]
+    return word
+
+
+def write_synthetic(size: int, folder: Path) -> Path:
+    """A base of ``size`` entries: the real ones, then variants of them with a word of their own."""
+    real = yaml.safe_load((DATA / "synonyms.yaml").read_text(encoding="utf-8"))
+    (folder / "synonyms.yaml").write_text(yaml.safe_dump(real, allow_unicode=True), encoding="utf-8")
+    kb = load_knowledge(DATA)
+    entries = list(kb.entries.values())
+    per_file = 2000
+    batch: list[dict] = []
+    count = 0
+    for i in range(size):
+        base = entries[i % len(entries)]
+        data = base.model_dump(mode="json", exclude={"kind"})
+        if i >= len(entries):
+            word = tag(i)
+            data = _light(data)
+            data["id"] = f"{base.id}-{word}"
+            data["title"] = f"{base.title} {word}"
+            data["aliases"] = [f"{alias} {word}" for alias in base.aliases[:8]]
+        batch.append(data)
+        if len(batch) == per_file or i == size - 1:
+            procedures = [d for d in batch if "domain" in d]
+            facts = [d for d in batch if "domain" not in d]
+            doc = {"procedures": procedures} if procedures else {}
+            if facts:
+                doc["facts"] = facts
+            path = folder / f"part{count:03d}.yaml"
+            path.write_text(yaml.dump(doc, allow_unicode=True, Dumper=yaml.CSafeDumper), encoding="utf-8")
+            count += 1
+            batch = []
+    return folder
+
+
+def _light(data: dict) -> dict:
+    """A variant's content: the same fields, one item each and short texts (a national record
+    is longer; matching cost depends on titles and aliases, memory on what is kept)."""
+    out = {}
+    for key, value in data.items():
+        if isinstance(value, list) and key != "aliases":
+            out[key] = value[:1]
+        elif isinstance(value, str) and key not in {"id", "title", "checked"}:
+            out[key] = value[:80]
+        else:
+            out[key] = value
+    if isinstance(out.get("source"), dict):
+        out["source"] = {k: (v[:80] if isinstance(v, str) else v) for k, v in out["source"].items()}
+    return out
+
+
+_CHILD = r"""
+import json, sys, time, resource
+t0 = time.perf_counter()
+from knowledge import Matcher, load_knowledge
+t1 = time.perf_counter()
+kb = load_knowledge(sys.argv[1])
+t2 = time.perf_counter()
+m = Matcher(kb)
+t3 = time.perf_counter()
+import psutil
+rss = psutil.Process().memory_info().rss / 2**20
+print(json.dumps({"imports": t1 - t0, "load": t2 - t1, "index": t3 - t2, "rss_mb": rss,
+                  "entries": len(kb.entries)}))
+"""
+
+
+def cold_start(folder: Path) -> dict:
+    """Load and index in a fresh process; returns timings (s) and RSS (MB)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(folder)],
+        capture_output=True, text=True, cwd=ROOT, check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def timings(fn, questions: list[str], repeat: int) -> list[float]:
+    """Milliseconds per call."""
+    for q in questions[:20]:
+        fn(q)  # warm caches the way a running bot has them
+    out = []
+    for _ in range(repeat):
+        for q in questions:
+            started = time.perf_counter()
+            fn(q)
+            out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+class Baseline:
+    """``extractOne(query, all_aliases, scorer=WRatio)`` over every folded alias and title."""
+
+    def __init__(self, kb, cutoff: float) -> None:
+        self.choices: list[str] = []
+        self.owners: list[str] = []
+        for entry in kb.entries.values():
+            for text in (entry.title, *entry.aliases):
+                self.choices.append(fold(text))
+                self.owners.append(entry.id)
+        self.cutoff = cutoff
+
+    def best(self, query: str) -> tuple[str | None, float]:
+        found = process.extractOne(fold(query), self.choices, scorer=fuzz.WRatio)
+        return (self.owners[found[2]], found[1]) if found else (None, 0.0)
+
+    def predict(self, query: str) -> tuple[str | None, str | None]:
+        entry_id, score = self.best(query)
+        return (entry_id if score >= self.cutoff else None), None
+
+
+def best_baseline_cutoff(kb, questions) -> float:
+    """The cutoff that gives the baseline its best accuracy (fair to it)."""
+    base = Baseline(kb, 0)
+    scored = [(q, *base.best(q.q)) for q in questions]
+    best, best_value = 0.0, -1.0
+    for cutoff in range(50, 100):
+        inscope = [s for s in scored if s[0].expect]
+        outscope = [s for s in scored if not s[0].expect]
+        top1 = sum(1 for q, e, sc in inscope if e == q.expect and sc >= cutoff) / len(inscope)
+        refuse = sum(1 for q, e, sc in outscope if sc < cutoff) / len(outscope)
+        value = top1 + refuse
+        if value > best_value:
+            best, best_value = float(cutoff), value
+    return best
+
+
+def row(name: str, values: list[float]) -> str:
+    return (
+        f"{name:<22} {statistics.median(values):>8.3f} {percentile(values, 0.99):>8.3f} "
+        f"{max(values):>8.3f}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 50000])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    questions = load_questions(EVAL)
+    texts = [q.q for q in questions]
+    real_kb = load_knowledge(DATA)
+    cutoff = best_baseline_cutoff(real_kb, questions)
+    print(f"evaluation set: {len(questions)} questions; baseline cutoff tuned to {cutoff:.0f}\n")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        bases = [("real", DATA)]
+        for size in args.sizes:
+            folder = Path(tmp) / f"synthetic-{size}"
+            folder.mkdir()
+            bases.append((f"{size:,}", write_synthetic(size, folder)))
+
+        print(f"{'base':<8} {'entries':>8} {'cold start s':>13} {'(load':>7} {'index)':>7} {'RSS MB':>8}")
+        cold = {}
+        for name, folder in bases:
+            c = cold_start(folder)
+            cold[name] = c
+            print(
+                f"{name:<8} {c['entries']:>8,} {c['load'] + c['index']:>13.2f} {c['load']:>7.2f} "
+                f"{c['index']:>7.2f} {c['rss_mb']:>8.0f}"
+            )
+        print()
+
+        for name, folder in bases:
+            kb = load_knowledge(folder)
+            matcher = Matcher(kb)
+            baseline = Baseline(kb, cutoff)
+            ours = timings(matcher.match, texts, args.repeat)
+            naive = timings(baseline.best, texts, 1 if len(kb.entries) > 5000 else args.repeat)
+            ours_report = evaluate(matcher, questions)
+            naive_report = evaluate_predictor(baseline.predict, questions)
+            speedup = statistics.median(naive) / statistics.median(ours)
+            print(f"base {name}: {len(kb.entries):,} entries, {len(baseline.choices):,} aliases")
+            print(f"{'method (ms per query)':<22} {'p50':>8} {'p99':>8} {'max':>8}   top-1   refusals")
+            print(row("matcher", ours) + f"   {ours_report.top1:6.1%}  {ours_report.refusal_recall:6.1%}")
+            print(row("baseline WRatio", naive) + f"   {naive_report.top1:6.1%}  {naive_report.refusal_recall:6.1%}")
+            print(f"speed-up (p50): {speedup:,.0f}x\n")
+
+
+if __name__ == "__main__":
+    main()
