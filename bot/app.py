@@ -25,6 +25,8 @@ from telegram.request import BaseRequest
 from bot import texts
 from bot.assistant import Assistant
 from bot.config import Settings
+from bot.logs import redact_secrets
+from bot.request import RetryingRequest
 from handlers import admin, browse, buttons, errors, inline, questions, start
 from handlers.common import SERVICES
 
@@ -32,6 +34,7 @@ log = logging.getLogger(__name__)
 
 FLUSH_EVERY = 2.0  # seconds between query log writes
 SYNC_EVERY = 5.0  # seconds between checks for aliases learned by other instances
+PURGE_EVERY = 3600.0  # seconds between purges of old raw question text
 
 
 def build_application(
@@ -58,6 +61,8 @@ def build_application(
         builder = builder.base_url(base).base_file_url(base.replace("/bot", "/file/bot"))
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
+    else:
+        builder = builder.request(RetryingRequest(connection_pool_size=64, pool_timeout=10.0))
     if not updater:
         builder = builder.updater(None)
     application = builder.build()
@@ -94,8 +99,10 @@ async def _post_init(application: Application) -> None:
     settings: Settings = application.bot_data["settings"]
     if SERVICES not in application.bot_data:
         application.bot_data[SERVICES] = await asyncio.to_thread(Assistant.create, settings)
-    assistant: Assistant = application.bot_data[SERVICES]
-    application.bot_data["flush_task"] = asyncio.create_task(_background(application, assistant))
+    jobs = application.job_queue
+    jobs.run_repeating(_flush_log, interval=FLUSH_EVERY, first=FLUSH_EVERY, name="flush-log")
+    jobs.run_repeating(_sync_learned, interval=SYNC_EVERY, first=SYNC_EVERY, name="sync-learned")
+    jobs.run_repeating(_purge, interval=PURGE_EVERY, first=60, name="purge-raw-text")
     try:
         await application.bot.set_my_commands(
             [BotCommand(name, text) for name, text in texts.COMMANDS.items()],
@@ -105,25 +112,26 @@ async def _post_init(application: Application) -> None:
         log.warning("could not register the command menu", exc_info=True)
 
 
-async def _background(application: Application, assistant: Assistant) -> None:
-    """Write the query log, pick up aliases learned elsewhere, purge old raw text."""
-    last_sync = last_purge = 0.0
-    loop = asyncio.get_running_loop()
-    while True:
-        await asyncio.sleep(FLUSH_EVERY)
-        try:
-            await assistant.logger.flush()
-            now = loop.time()
-            if now - last_sync >= SYNC_EVERY:
-                last_sync = now
-                await asyncio.to_thread(assistant.sync_learned)
-            if now - last_purge >= 3600:
-                last_purge = now
-                await asyncio.to_thread(purge_old_text, assistant)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.warning("background maintenance failed; will retry", exc_info=True)
+async def _flush_log(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Write buffered query rows (kept for later if the database is away)."""
+    await context.application.bot_data[SERVICES].logger.flush()
+
+
+async def _sync_learned(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Pick up aliases learned (or undone) through another instance."""
+    assistant: Assistant = context.application.bot_data[SERVICES]
+    try:
+        await asyncio.to_thread(assistant.sync_learned)
+    except Exception:
+        log.warning("could not read learned aliases; will retry", exc_info=True)
+
+
+async def _purge(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Forget raw question text past the retention period."""
+    try:
+        await asyncio.to_thread(purge_old_text, context.application.bot_data[SERVICES])
+    except Exception:
+        log.warning("could not purge old question text; will retry", exc_info=True)
 
 
 def purge_old_text(assistant: Assistant) -> int:
@@ -137,9 +145,6 @@ def purge_old_text(assistant: Assistant) -> int:
 
 
 async def _post_shutdown(application: Application) -> None:
-    task = application.bot_data.pop("flush_task", None)
-    if task is not None:
-        task.cancel()
     assistant: Assistant | None = application.bot_data.get(SERVICES)
     if assistant is not None:
         await assistant.logger.flush()
@@ -151,6 +156,7 @@ def run(settings: Settings, *, console: bool = False) -> int:
     """Long polling or webhook with a token; the console chat without one."""
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    redact_secrets(settings)
     if console or settings.token is None:
         from bot.console import run_console
 

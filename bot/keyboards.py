@@ -32,12 +32,12 @@ def markup(rows: list[list[Button]]) -> InlineKeyboardMarkup | None:
 
 def domains(kb: KnowledgeBase) -> list[str]:
     """Procedure domains, in a stable order."""
-    return sorted({p.domain for p in kb.procedures}, key=str.casefold)
+    return sorted({i.group for i in kb.catalogue if i.kind == "procedure"}, key=str.casefold)
 
 
 def localities(kb: KnowledgeBase) -> list[str]:
     """Places that reform facts are about (national facts under one heading)."""
-    return sorted({f.locality or texts.NATIONAL for f in kb.facts}, key=str.casefold)
+    return sorted({i.group or texts.NATIONAL for i in kb.catalogue if i.kind == "fact"}, key=str.casefold)
 
 
 def _pager(kind: str, group: int | None, page: int, pages: int) -> list[Button]:
@@ -70,10 +70,10 @@ def catalogue(kb: KnowledgeBase, kind: str, group: int | None, page: int) -> tup
         return header, rows + ([pager] if pager else [])
     name = names[group]
     if kind == "t":
-        entries = [p for p in kb.procedures if p.domain == name]
+        entries = [i for i in kb.catalogue if i.kind == "procedure" and i.group == name]
         header = texts.BROWSE_DOMAIN.format(domain=_esc(name), count=len(entries))
     else:
-        entries = [f for f in kb.facts if (f.locality or texts.NATIONAL) == name]
+        entries = [i for i in kb.catalogue if i.kind == "fact" and (i.group or texts.NATIONAL) == name]
         header = texts.BROWSE_LOCALITY.format(locality=_esc(name), count=len(entries))
     shown, page, pages = _page(entries, page)
     rows = [[Button(e.title[:60], callbacks.open_entry(e.id))] for e in shown]

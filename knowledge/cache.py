@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import mmap
 import os
 import pickle
 import tempfile
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from knowledge.loader import KnowledgeBase, load_knowledge, yaml_files
 from knowledge.matcher import Matcher
+from knowledge.schema import Entry
+
+# entries read from disk and kept in memory, most recently used first
+KEEP_IN_MEMORY = 512
 
 log = logging.getLogger(__name__)
 _PACKAGE = Path(__file__).resolve().parent
@@ -32,35 +39,100 @@ def fingerprint(root: Path) -> str:
     return digest.hexdigest()[:32]
 
 
+class DiskEntries(Mapping[str, Entry]):
+    """Entries kept in a file beside the cache and read on demand: a large base costs little memory."""
+
+    def __init__(self, path: Path, offsets: dict[str, tuple[int, int]]) -> None:
+        self.path = path
+        self.offsets = offsets
+        self._map: mmap.mmap | None = None
+        self._recent: OrderedDict[str, Entry] = OrderedDict()
+
+    def __getitem__(self, entry_id: str) -> Entry:
+        entry = self._recent.get(entry_id)
+        if entry is not None:
+            self._recent.move_to_end(entry_id)
+            return entry
+        start, end = self.offsets[entry_id]
+        if self._map is None:
+            with self.path.open("rb") as handle:
+                self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        entry = pickle.loads(self._map[start:end])
+        self._recent[entry_id] = entry
+        if len(self._recent) > KEEP_IN_MEMORY:
+            self._recent.popitem(last=False)
+        return entry
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.offsets)
+
+    def __len__(self) -> int:
+        return len(self.offsets)
+
+    def __contains__(self, entry_id: object) -> bool:
+        return entry_id in self.offsets
+
+    def __getstate__(self) -> dict:
+        return {"path": self.path, "offsets": self.offsets}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["path"], state["offsets"])
+
+
 def load_indexed(root: Path | str, cache_dir: Path | str | None = None) -> tuple[KnowledgeBase, Matcher]:
-    """The validated base and its matcher: from the cache when it is current, else built (and cached)."""
+    """The validated base and its matcher: from the cache when it is current, else built (and cached).
+
+    With a cache, entries stay on disk (read when asked for) and only the index is in memory.
+    """
     root = Path(root)
     if cache_dir is None:
         kb = load_knowledge(root)
         return kb, Matcher(kb)
-    cache = Path(cache_dir) / f"knowledge-{fingerprint(root)}.pickle"
-    if cache.exists():
+    key = fingerprint(root)
+    index_path = Path(cache_dir) / f"knowledge-{key}.pickle"
+    entries_path = Path(cache_dir) / f"knowledge-{key}.entries"
+    if index_path.exists() and entries_path.exists():
         try:
-            with cache.open("rb") as handle:
+            with index_path.open("rb") as handle:
                 kb, matcher = pickle.load(handle)
+            matcher.kb = kb
             return kb, matcher
         except Exception:  # a damaged or foreign cache file: rebuild it
-            log.warning("ignoring unreadable knowledge cache %s", cache)
+            log.warning("ignoring unreadable knowledge cache %s", index_path)
     kb = load_knowledge(root)
     matcher = Matcher(kb)
-    _write(cache, (kb, matcher))
+    try:
+        _write_cache(index_path, entries_path, kb, matcher)
+    except OSError:
+        log.warning("could not write the knowledge cache in %s", cache_dir, exc_info=True)
     return kb, matcher
 
 
-def _write(path: Path, value: object) -> None:
-    """Write atomically, and remove older caches of the same base."""
+def _write_cache(index_path: Path, entries_path: Path, kb: KnowledgeBase, matcher: Matcher) -> None:
+    """Entries one after another in one file, the index with their offsets in another."""
+    folder = index_path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    offsets: dict[str, tuple[int, int]] = {}
+    with tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".tmp") as handle:
+        position = 0
+        for entry_id, entry in kb.entries.items():
+            blob = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+            handle.write(blob)
+            offsets[entry_id] = (position, position + len(blob))
+            position += len(blob)
+    os.replace(handle.name, entries_path)
+    on_disk = KnowledgeBase(
+        entries=DiskEntries(entries_path, offsets), synonyms=kb.synonyms, files=kb.files,
+        catalogue=kb.catalogue,
+    )
+    live_kb = matcher.kb
+    matcher.kb = None  # the index file holds the disk-backed base instead of every entry
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as handle:
-            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(handle.name, path)
-        for old in path.parent.glob("knowledge-*.pickle"):
-            if old != path:
-                old.unlink(missing_ok=True)
-    except OSError:
-        log.warning("could not write the knowledge cache in %s", path.parent, exc_info=True)
+        with tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".tmp") as handle:
+            pickle.dump((on_disk, matcher), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(handle.name, index_path)
+    finally:
+        matcher.kb = live_kb
+    for old in folder.glob("knowledge-*"):
+        if old not in {index_path, entries_path}:
+            old.unlink(missing_ok=True)

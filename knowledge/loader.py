@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,29 +48,55 @@ class KnowledgeError(Exception):
 
 
 @dataclass(frozen=True)
-class KnowledgeBase:
-    """Validated entries and synonyms, ready to index."""
+class EntryInfo:
+    """What a catalogue shows of an entry, without its content."""
 
-    entries: dict[str, Entry]
+    id: str
+    kind: str
+    title: str
+    group: str  # a procedure's domain, a fact's place ("" for national facts)
+    aliases: int
+
+
+def entry_info(entry: Entry) -> EntryInfo:
+    """The catalogue line of an entry."""
+    group = entry.domain if isinstance(entry, Procedure) else (entry.locality or "")
+    return EntryInfo(entry.id, entry.kind, entry.title, group, len(entry.aliases))
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """Validated entries and synonyms, ready to index.
+
+    ``entries`` is a mapping id -> entry: a dict, or a store that reads entries from disk on
+    demand (see ``knowledge.cache``); ``catalogue`` lists every entry without loading it.
+    """
+
+    entries: Mapping[str, Entry]
     synonyms: Synonyms
     files: tuple[str, ...] = ()
+    catalogue: tuple[EntryInfo, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.catalogue:
+            object.__setattr__(self, "catalogue", tuple(entry_info(e) for e in self.entries.values()))
 
     @property
     def procedures(self) -> list[Procedure]:
-        """Procedure entries in file order."""
-        return [e for e in self.entries.values() if isinstance(e, Procedure)]
+        """Procedure entries in file order (loads them all)."""
+        return [self.entries[i.id] for i in self.catalogue if i.kind == "procedure"]
 
     @property
     def facts(self) -> list[Fact]:
-        """Reform fact entries in file order."""
-        return [e for e in self.entries.values() if isinstance(e, Fact)]
+        """Reform fact entries in file order (loads them all)."""
+        return [self.entries[i.id] for i in self.catalogue if i.kind == "fact"]
 
     def counts(self) -> dict[str, int]:
         """How many procedures, facts and aliases the base holds."""
         return {
-            "procedures": len(self.procedures),
-            "facts": len(self.facts),
-            "aliases": sum(len(e.aliases) for e in self.entries.values()),
+            "procedures": sum(1 for i in self.catalogue if i.kind == "procedure"),
+            "facts": sum(1 for i in self.catalogue if i.kind == "fact"),
+            "aliases": sum(i.aliases for i in self.catalogue),
         }
 
 

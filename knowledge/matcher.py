@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections import defaultdict
-from dataclasses import dataclass, field
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
@@ -23,6 +23,8 @@ W_FUZZY = 0.20
 LIGHT = 0.5
 # Word pairs weigh this much of their inverse document frequency.
 BIGRAM = 0.25
+# Entries whose per-text index is kept in memory (most recently matched first).
+TEXT_INDEX_KEPT = 4096
 
 
 class Outcome(StrEnum):
@@ -70,16 +72,14 @@ class MatchResult:
         return self.outcome is Outcome.answer
 
 
-@dataclass
-class _Doc:
-    entry_id: str
-    texts: list[str] = field(default_factory=list)
-    tokens: set[str] = field(default_factory=set)
-    numbers: set[str] = field(default_factory=set)
+@dataclass(frozen=True)
+class _FactKeys:
+    """What a reform fact names: a question naming something else is not about it."""
 
-    def token_sets(self) -> list[frozenset[str]]:
-        """The terms (words and word pairs) of each text of the entry."""
-        return [frozenset(terms_of(text.split())) for text in self.texts]
+    places: frozenset[str]
+    years: frozenset[str]
+    indices: frozenset[str]
+    numbers: frozenset[str]
 
 
 def terms_of(tokens: list[str] | tuple[str, ...]) -> list[str]:
@@ -114,31 +114,20 @@ class Matcher:
         self.thresholds = thresholds or Thresholds()
         self.vocab = vocabulary_of(kb)
         self._syllables = _known_syllables(kb)
-        self._syllable_list = sorted(self._syllables)
+        self._syllable_buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
+        for word in sorted(self._syllables):
+            self._syllable_buckets[(word[0], len(word))].append(word)
         self._corrections: dict[str, str] = {}
-        self._ids: list[str] = list(kb.entries)
-        self._position = {entry_id: i for i, entry_id in enumerate(self._ids)}
-        self._docs: list[_Doc] = [_Doc(entry_id) for entry_id in self._ids]
+        self._ids: list[str] = []
+        self._titles: list[str] = []
+        self._texts: list[list[str]] = []  # each entry's normalised title and aliases
         self._exact: dict[str, str] = {}
-        self._entry_localities: list[frozenset[str]] = []
-        self._entry_years: list[frozenset[str]] = []
-        self._entry_indices: list[frozenset[str]] = []
-        for doc in self._docs:
-            entry = kb.entries[doc.entry_id]
-            places: set[str] = set()
-            years: set[str] = set()
-            indices: set[str] = set()
-            for text in [entry.title, *entry.aliases]:
-                self._add_text(doc, text, places, years, indices)
-            for text in _extra_texts(entry):
-                self._add_text(doc, text, places, years, indices, exact=False)
-            self._entry_indices.append(frozenset(indices))
-            if isinstance(entry, Fact):
-                for text in (entry.answer, *entry.figures, entry.period or "", entry.note or ""):
-                    doc.numbers.update(t for t in fold(text).split() if t.isdigit())
-                doc.numbers.update(t for text in doc.texts for t in text.split() if t.isdigit())
-            self._entry_localities.append(frozenset(places))
-            self._entry_years.append(frozenset(years))
+        self._facts: dict[int, _FactKeys] = {}
+        for position, (entry_id, entry) in enumerate(kb.entries.items()):
+            self._ids.append(entry_id)
+            self._titles.append(entry.title)
+            self._texts.append(self._index_entry(position, entry))
+        self._position = {entry_id: i for i, entry_id in enumerate(self._ids)}
         self._learned: dict[str, str] = {}
         self._learned_raw: dict[str, str] = {}
         self._learned_added: set[tuple[str, str]] = set()
@@ -149,73 +138,100 @@ class Matcher:
 
     # -- building ---------------------------------------------------------------------------
 
-    def _add_text(
-        self,
-        doc: _Doc,
-        text: str,
-        places: set[str],
-        years: set[str],
-        indices: set[str],
-        exact: bool = True,
-    ) -> None:
-        analysis = self.analyse(text)
-        if not analysis.content:
-            return
-        doc.texts.append(analysis.content_text)
-        doc.tokens.update(terms_of(analysis.content))
-        places.update(analysis.localities)
-        years.update(analysis.years)
-        indices.update(analysis.indices)
-        if exact:
-            self._exact.setdefault(analysis.content_text, doc.entry_id)
+    def _index_entry(self, position: int, entry: Entry) -> list[str]:
+        """Normalise an entry's texts; remember exact texts and what a fact names."""
+        texts: list[str] = []
+        places: set[str] = set()
+        years: set[str] = set()
+        indices: set[str] = set()
+        sources = [(entry.title, True), *((a, True) for a in entry.aliases)]
+        sources += [(t, False) for t in _extra_texts(entry)]
+        for text, exact in sources:
+            analysis = self.analyse(text)
+            if not analysis.content:
+                continue
+            key = analysis.content_text
+            if key not in texts:
+                texts.append(key)
+            places |= analysis.localities
+            years |= analysis.years
+            indices |= analysis.indices
+            if exact:
+                self._exact.setdefault(key, entry.id)
+        if isinstance(entry, Fact):
+            numbers = {t for text in texts for t in text.split() if t.isdigit()}
+            for text in (entry.answer, *entry.figures, entry.period or "", entry.note or ""):
+                numbers.update(t for t in fold(text).split() if t.isdigit())
+            self._facts[position] = _FactKeys(
+                frozenset(places), frozenset(years), frozenset(indices), frozenset(numbers)
+            )
+        return texts
+
+    def _terms(self, position: int) -> set[str]:
+        """Every index term of one entry."""
+        return {term for text in self._texts[position] for term in terms_of(text.split())}
 
     def _build_index(self) -> None:
         postings: dict[str, list[int]] = defaultdict(list)
-        for position, doc in enumerate(self._docs):
-            for token in doc.tokens:
-                postings[token].append(position)
-        total = max(len(self._docs), 1)
-        self._postings = {t: np.fromiter(p, dtype=np.int32) for t, p in postings.items()}
-        self._idf = {t: math.log(1 + total / len(p)) for t, p in postings.items()}
-        self._max_idf = math.log(1 + total)
-        self._vocabulary = list(self._postings)
-        self._unknown_idf = float(np.median(list(self._idf.values()))) if self._idf else 1.0
+        for position in range(len(self._texts)):
+            for term in self._terms(position):
+                postings[term].append(position)
+        # a term of one entry keeps a plain int: most word pairs are unique, arrays cost memory
+        self._postings: dict[str, int | np.ndarray] = {
+            t: p[0] if len(p) == 1 else np.array(p, dtype=np.int32) for t, p in postings.items()
+        }
+        self._total = max(len(self._texts), 1)
+        idfs = [self._idf_of(t) for t in self._postings]
+        self._unknown_idf = float(np.median(idfs)) if idfs else 1.0
         # per entry, built when the entry is first a candidate: each text's total weight
         # (the recall denominator) and which of its texts hold each term
-        self._text_index: dict[int, tuple[list[float], dict[str, list[int]]]] = {}
-        self._typo_cache: dict[str, tuple[tuple[str, float], ...]] = {}
+        self._text_index: OrderedDict[int, tuple[list[float], dict[str, list[int]]]] = OrderedDict()
+
+    def _idf_of(self, term: str) -> float:
+        """Inverse document frequency of a known term (0 for an unknown one)."""
+        postings = self._postings.get(term)
+        if postings is None:
+            return 0.0
+        frequency = 1 if isinstance(postings, int | np.integer) else len(postings)
+        return math.log(1 + self._total / frequency)
 
     def _texts_of(self, position: int) -> tuple[list[float], dict[str, list[int]]]:
         """One entry's per-text weights and term positions (computed once, then kept)."""
         cached = self._text_index.get(position)
         if cached is not None:
+            self._text_index.move_to_end(position)
             return cached
         weights: list[float] = []
         where: dict[str, list[int]] = defaultdict(list)
-        for index, words in enumerate(self._docs[position].token_sets()):
+        for index, text in enumerate(self._texts[position]):
+            words = set(terms_of(text.split()))
             weights.append(sum(self._term_weight(t) for t in words) or 1.0)
             for term in words:
                 where[term].append(index)
-        self._text_index[position] = (weights, dict(where))
-        return self._text_index[position]
+        self._text_index[position] = built = (weights, dict(where))
+        if len(self._text_index) > TEXT_INDEX_KEPT:
+            self._text_index.popitem(last=False)
+        return built
 
-    def _reindex_entry(self, position: int, old_tokens: set[str]) -> None:
+    def _reindex_entry(self, position: int, old_terms: set[str]) -> None:
         """Update the postings of one entry whose terms changed, without rebuilding the index."""
-        new_tokens = self._docs[position].tokens
-        total = max(len(self._docs), 1)
-        for term in new_tokens - old_tokens:
+        new_terms = self._terms(position)
+        for term in new_terms - old_terms:
             postings = self._postings.get(term)
             if postings is None:
-                self._postings[term] = np.array([position], dtype=np.int32)
-                self._vocabulary.append(term)
+                self._postings[term] = position
+            elif isinstance(postings, int | np.integer):
+                self._postings[term] = np.array([postings, position], dtype=np.int32)
             else:
                 self._postings[term] = np.append(postings, np.int32(position))
-            self._idf[term] = math.log(1 + total / len(self._postings[term]))
-        for term in old_tokens - new_tokens:
+        for term in old_terms - new_terms:
             postings = self._postings.get(term)
-            if postings is not None:
-                self._postings[term] = postings[postings != position]
-        self._typo_cache.clear()
+            if isinstance(postings, int | np.integer):
+                if postings == position:
+                    del self._postings[term]
+            elif postings is not None:
+                kept = postings[postings != position]
+                self._postings[term] = int(kept[0]) if len(kept) == 1 else kept
         self._text_index.pop(position, None)
 
     def _learn(self, entry_id: str, text: str) -> bool | None:
@@ -230,11 +246,10 @@ class Matcher:
         self._learned[key] = entry_id
         self._exact_before.setdefault(key, self._exact.get(key))
         self._exact[key] = entry_id
-        doc = self._docs[self._position[entry_id]]
-        if key not in doc.texts:
-            doc.texts.append(key)
+        texts = self._texts[self._position[entry_id]]
+        if key not in texts:
+            texts.append(key)
             self._learned_added.add((entry_id, key))
-        doc.tokens.update(terms_of(analysis.content))
         return True
 
     def add_alias(self, entry_id: str, text: str) -> bool:
@@ -242,10 +257,10 @@ class Matcher:
         position = self._position.get(entry_id)
         if position is None:
             return False
-        old_tokens = set(self._docs[position].tokens)
+        old_terms = self._terms(position)
         if self._learn(entry_id, text) is None:
             return False
-        self._reindex_entry(position, old_tokens)
+        self._reindex_entry(position, old_terms)
         return True
 
     def remove_alias(self, entry_id: str, text: str) -> None:
@@ -258,10 +273,10 @@ class Matcher:
         if entry_id in still:
             return  # another learned text of this entry says the same
         position = self._position[entry_id]
-        doc = self._docs[position]
+        old_terms = self._terms(position)
         if (entry_id, key) in self._learned_added:
             self._learned_added.discard((entry_id, key))
-            doc.texts.remove(key)
+            self._texts[position].remove(key)
         if still:
             self._learned[key] = self._exact[key] = next(iter(still))
         else:
@@ -271,9 +286,7 @@ class Matcher:
                 self._exact.pop(key, None)
             else:
                 self._exact[key] = before
-        old_tokens = set(doc.tokens)
-        doc.tokens = {term for t in doc.texts for term in terms_of(t.split())}
-        self._reindex_entry(position, old_tokens)
+        self._reindex_entry(position, old_terms)
 
     # -- matching ---------------------------------------------------------------------------
 
@@ -284,8 +297,14 @@ class Matcher:
         fixed = self._corrections.get(word)
         if fixed is None:
             # a typo drops or swaps letters: the word meant is not shorter than the word typed
-            found = process.extract(word, self._syllable_list, scorer=fuzz.ratio, score_cutoff=80, limit=3)
-            fixed = next((choice for choice, _, _ in found if len(choice) >= len(word)), word)
+            # (and starts with the same letter, which keeps the search small)
+            candidates = [
+                known
+                for size in (len(word), len(word) + 1, len(word) + 2)
+                for known in self._syllable_buckets.get((word[0], size), ())
+            ]
+            found = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=80)
+            fixed = found[0] if found else word
             if len(self._corrections) < 50_000:
                 self._corrections[word] = fixed
         return fixed
@@ -293,23 +312,6 @@ class Matcher:
     def analyse(self, text: str) -> Analysis:
         """Normalise a text the way the index was built."""
         return analyse(text, self.vocab, self._correct)
-
-    def _closest(self, token: str) -> tuple[tuple[str, float], ...]:
-        """Known tokens close to an unknown one (typos), with a similarity in 0-1."""
-        cached = self._typo_cache.get(token)
-        if cached is not None:
-            return cached
-        found: tuple[tuple[str, float], ...] = ()
-        if len(token) >= 4 and not token.isdigit():
-            found = tuple(
-                (choice, score / 100)
-                for choice, score, _ in process.extract(
-                    token, self._vocabulary, scorer=fuzz.ratio, score_cutoff=80, limit=2
-                )
-            )
-        if len(self._typo_cache) < 50_000:
-            self._typo_cache[token] = found
-        return found
 
     def _weighted_terms(self, analysis: Analysis) -> list[tuple[str, float, float]]:
         """Query terms as (index token, weight, similarity), typos mapped to known tokens."""
@@ -319,23 +321,16 @@ class Matcher:
         for token in analysis.content:
             scale = LIGHT if token in light or token.isdigit() else 1.0
             if token in self._postings:
-                terms.append((token, self._idf[token] * scale, 1.0))
-                words.append(token)
-                continue
-            close = self._closest(token)
-            if close:
-                choice, similarity = close[0]
-                terms.append((choice, self._idf[choice] * scale, similarity))
-                words.append(choice)
+                terms.append((token, self._idf_of(token) * scale, 1.0))
             else:
                 # a word the base never uses still counts against coverage
                 terms.append((token, self._unknown_idf * scale, 0.0))
-                words.append(token)
+            words.append(token)
         for a, b in zip(words, words[1:], strict=False):
             pair = f"{a}_{b}"
             scale = LIGHT if a in light or b in light else 1.0
             if pair in self._postings:
-                terms.append((pair, self._idf[pair] * BIGRAM * scale, 1.0))
+                terms.append((pair, self._idf_of(pair) * BIGRAM * scale, 1.0))
             else:
                 terms.append((pair, self._unknown_idf * BIGRAM * scale, 0.0))
         unique: dict[str, tuple[str, float, float]] = {}
@@ -358,18 +353,18 @@ class Matcher:
             )
         ranked = self._rank(analysis)
         suggestions = tuple(
-            Suggestion(entry_id, self.kb.entries[entry_id].title, round(score, 1))
+            Suggestion(entry_id, self._titles[self._position[entry_id]], round(score, 1))
             for entry_id, score in ranked[:limit]
         )
         if not ranked:
             return MatchResult(Outcome.not_found, text, normalized, field=field_name)
         best_id, best = ranked[0]
         second = ranked[1][1] if len(ranked) > 1 else 0.0
-        entry = self.kb.entries[best_id]
         t = self.thresholds
         if best >= t.answer and (best - second >= t.margin or best >= t.sure) and not self._ambiguous(
             analysis, ranked
         ):
+            entry = self.kb.entries[best_id]
             return MatchResult(
                 Outcome.answer, text, normalized, entry, _field_for(entry, field_name),
                 round(best, 1), suggestions,
@@ -386,7 +381,7 @@ class Matcher:
     def _rank(self, analysis: Analysis, pool: int = 30) -> list[tuple[str, float]]:
         terms = self._weighted_terms(analysis)
         query_weight = sum(w for _, w, _ in terms) or 1.0
-        scores = np.zeros(len(self._docs), dtype=np.float32)
+        scores = np.zeros(len(self._ids), dtype=np.float32)
         for token, weight, similarity in terms:
             postings = self._postings.get(token)
             if postings is not None and similarity > 0:
@@ -414,7 +409,7 @@ class Matcher:
                     precision = shared / query_weight
                     recall = shared / weight
                     best_f = max(best_f, 2 * precision * recall / (precision + recall))
-            closeness = process.extractOne(raw_text, self._docs[position].texts, scorer=fuzz.ratio)[1]
+            closeness = process.extractOne(raw_text, self._texts[position], scorer=fuzz.ratio)[1]
             score = 100 * (W_ALIAS * best_f + W_COVERAGE * coverage) + W_FUZZY * closeness
             ranked.append((self._ids[position], score))
         ranked.sort(key=lambda item: item[1], reverse=True)
@@ -427,12 +422,12 @@ class Matcher:
         terms = {t for t, _, s in self._weighted_terms(analysis) if s > 0 and "_" not in t}
         if not terms or len(terms) > 2:
             return False
-        best, second = (self._docs[self._position[entry_id]].tokens for entry_id, _ in ranked[:2])
+        best, second = (self._terms(self._position[entry_id]) for entry_id, _ in ranked[:2])
         return terms <= best and terms <= second and ranked[1][1] >= self.thresholds.answer
 
     def _term_weight(self, term: str) -> float:
         """The weight of an index term as the question side would weigh it."""
-        weight = self._idf.get(term, 0.0)
+        weight = self._idf_of(term)
         light = self.vocab.light
         if "_" in term:
             a, b = term.split("_", 1)
@@ -441,22 +436,17 @@ class Matcher:
 
     def _compatible(self, position: int, analysis: Analysis) -> bool:
         """A question that names another place, year, index or figure is not about that fact."""
-        entry = self.kb.entries[self._ids[position]]
-        if not isinstance(entry, Fact):
+        keys = self._facts.get(position)
+        if keys is None:
             return True
-        places = self._entry_localities[position]
-        if analysis.localities and places and not analysis.localities & places:
+        if analysis.localities and not analysis.localities & keys.places:
             return False
-        if analysis.localities and not analysis.localities & places:
+        if analysis.years and not analysis.years & keys.years:
             return False
-        years = self._entry_years[position]
-        if analysis.years and not analysis.years & years:
-            return False
-        named = self._entry_indices[position]
-        if analysis.indices and named and not analysis.indices & named:
+        if analysis.indices and keys.indices and not analysis.indices & keys.indices:
             return False
         numbers = {t for t in analysis.content if t.isdigit()} - analysis.years
-        return numbers <= self._docs[position].numbers
+        return numbers <= keys.numbers
 
     def search(self, text: str, limit: int = 10) -> list[Suggestion]:
         """The best entries for a text, for browsing and inline queries (no thresholds)."""
@@ -465,7 +455,7 @@ class Matcher:
             return []
         ranked = self._rank(analysis, pool=max(limit, 30))
         return [
-            Suggestion(entry_id, self.kb.entries[entry_id].title, round(score, 1))
+            Suggestion(entry_id, self._titles[self._position[entry_id]], round(score, 1))
             for entry_id, score in ranked[:limit]
         ]
 
