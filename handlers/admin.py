@@ -142,23 +142,23 @@ async def on_admin_button(update: Update, context: ContextTypes.DEFAULT_TYPE, ac
     storage = assistant.storage
     if action == "p":
         groups = await asyncio.to_thread(review.review_groups, storage)
-        await edit(query.message, _review_page(groups, int(args[0]) if args and args[0].isdigit() else 0))
+        await edit(context, query.message, _review_page(groups, int(args[0]) if args and args[0].isdigit() else 0))
         return
     if action == "u":
         await _undo(update, context, int(args[0]) if args and args[0].isdigit() else None)
         return
     group = await asyncio.to_thread(review.find_group, storage, args[0]) if args else None
     if group is None:
-        await edit(query.message, Reply([texts.REVIEW_GONE], [[Button(texts.BACK, callbacks.admin("p", 0))]]))
+        await edit(context, query.message, Reply([texts.REVIEW_GONE], [[Button(texts.BACK, callbacks.admin("p", 0))]]))
         return
     if action == "g":
-        await edit(query.message, _group_reply(group))
+        await edit(context, query.message, _group_reply(group))
     elif action == "a":
         context.user_data[ASSIGNING] = group.key
         await send(update, context, Reply([texts.ASSIGN_PROMPT]))
     elif action == "d":
         done = await asyncio.to_thread(review.dismiss, storage, group, admin_id=query.from_user.id)
-        await edit(query.message, Reply([texts.DISMISSED.format(count=group.count)],
+        await edit(context, query.message, Reply([texts.DISMISSED.format(count=group.count)],
                                         [[Button(texts.UNDO, callbacks.admin("u", done.id))]]))
     elif action == "s" and len(args) == 2:
         await _assign(update, context, group, args[1])
@@ -185,7 +185,7 @@ async def _assign(update: Update, context: ContextTypes.DEFAULT_TYPE, group: rev
     assistant = services(context)
     ids = list(assistant.kb.entries)
     if not position.isdigit() or int(position) >= len(ids):
-        await edit(update.callback_query.message, Reply([texts.REVIEW_GONE]))
+        await edit(context, update.callback_query.message, Reply([texts.REVIEW_GONE]))
         return
     entry = assistant.kb.entries[ids[int(position)]]
     action = await asyncio.to_thread(
@@ -196,7 +196,7 @@ async def _assign(update: Update, context: ContextTypes.DEFAULT_TYPE, group: rev
         assistant.matcher.add_alias(entry.id, text)
         assistant.learned_version[text] = entry.id
     context.user_data.pop(ASSIGNING, None)
-    await edit(update.callback_query.message, Reply(
+    await edit(context, update.callback_query.message, Reply(
         [texts.ASSIGNED.format(count=len(group.texts), title=esc(entry.title))],
         [[Button(texts.UNDO, callbacks.admin("u", action.id))]],
     ))

@@ -31,4 +31,4 @@ async def show_page(
     group_index = int(group) if group.isdigit() else None
     page_index = int(page) if page.isdigit() else 0
     text, buttons = catalogue(services(context).kb, kind, group_index, page_index)
-    await edit(update.callback_query.message if update.callback_query else None, Reply([text], buttons))
+    await edit(context, update.callback_query.message if update.callback_query else None, Reply([text], buttons))

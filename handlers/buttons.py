@@ -25,7 +25,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await query.answer(texts.STALE_BUTTON)
             return
         await query.answer()
-        await edit(query.message, section_reply(entry, callbacks.SECTION_CODES[code], ref))
+        await edit(context, query.message, section_reply(entry, callbacks.SECTION_CODES[code], ref))
     elif data.kind == "e":
         ref, entry_id = data.args
         entry = assistant.kb.entries.get(entry_id)
@@ -35,7 +35,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer()
         if ref:
             assistant.logger.set_chosen(ref, entry_id)
-            await edit(query.message, entry_reply(entry, ref=ref))
+            await edit(context, query.message, entry_reply(entry, ref=ref))
         else:
             await send(update, context, entry_reply(entry))
     elif data.kind == "f":

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections import OrderedDict
 
 from telegram import Message, Update
 from telegram.error import BadRequest
@@ -15,6 +17,7 @@ from bot.replies import Reply
 
 log = logging.getLogger(__name__)
 SERVICES = "assistant"
+KEEP_SHOWN = 10_000  # messages whose last shown content is remembered
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Assistant:
@@ -34,19 +37,39 @@ async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply)
         )
 
 
-async def edit(message: Message | None, reply: Reply) -> bool:
-    """Show a reply in place of a message; False when there is nothing to change."""
+async def edit(context: ContextTypes.DEFAULT_TYPE, message: Message | None, reply: Reply) -> bool:
+    """Show a reply in place of a message; False when there is nothing to change.
+
+    Edits of one message are serialised and compared with what the bot last showed in it, so
+    two quick taps never send the same edit twice (Telegram refuses "message is not modified").
+    """
     if message is None:
         return False
+    key = (message.chat_id, message.message_id)
+    shown: OrderedDict = context.bot_data.setdefault("shown_messages", OrderedDict())
+    locks: OrderedDict = context.bot_data.setdefault("edit_locks", OrderedDict())
+    lock = locks.setdefault(key, asyncio.Lock())
+    locks.move_to_end(key)
+    if len(locks) > KEEP_SHOWN:
+        locks.popitem(last=False)
     text = reply.parts[0]
     keyboard = markup(reply.buttons)
-    same_text = visible(text).strip() == (message.text or "").strip()
-    if same_text and keyboard == message.reply_markup:
-        return False
-    try:
-        await message.edit_text(text, reply_markup=keyboard)
-    except BadRequest as exc:  # a double tap racing the first edit
-        if "not modified" not in str(exc):
-            raise
-        return False
+    wanted = (visible(text).strip(), keyboard.to_dict() if keyboard else None)
+    async with lock:
+        current = shown.get(key) or (
+            (message.text or "").strip(),
+            message.reply_markup.to_dict() if message.reply_markup else None,
+        )
+        if current == wanted:
+            return False
+        try:
+            await message.edit_text(text, reply_markup=keyboard)
+        except BadRequest as exc:  # e.g. another instance edited it first
+            if "not modified" not in str(exc):
+                raise
+            return False
+        shown[key] = wanted
+        shown.move_to_end(key)
+        if len(shown) > KEEP_SHOWN:
+            shown.popitem(last=False)
     return True

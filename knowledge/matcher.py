@@ -186,6 +186,9 @@ class Matcher:
         # per entry, built when the entry is first a candidate: each text's total weight
         # (the recall denominator) and which of its texts hold each term
         self._text_index: OrderedDict[int, tuple[list[float], dict[str, list[int]]]] = OrderedDict()
+        if len(self._texts) <= TEXT_INDEX_KEPT:  # a small base is indexed whole, up front
+            for position in range(len(self._texts)):
+                self._texts_of(position)
 
     def _idf_of(self, term: str) -> float:
         """Inverse document frequency of a known term (0 for an unknown one)."""
