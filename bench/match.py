@@ -65,8 +65,8 @@ def write_synthetic(size: int, folder: Path) -> Path:
             word = tag(i)
             data = _light(data)
             data["id"] = f"{base.id}-{word}"
-            data["title"] = f"{base.title} {word}"
-            data["aliases"] = [f"{alias} {word}" for alias in base.aliases[:8]]
+            data["title"] = _swap_word(base.title, word, i)
+            data["aliases"] = [_swap_word(alias, word, i + k) for k, alias in enumerate(base.aliases[:8])]
         batch.append(data)
         if len(batch) == per_file or i == size - 1:
             procedures = [d for d in batch if "domain" in d]
@@ -79,6 +79,15 @@ def write_synthetic(size: int, folder: Path) -> Path:
             count += 1
             batch = []
     return folder
+
+
+def _swap_word(text: str, word: str, seed: int) -> str:
+    """The text with one of its longer words replaced by a made-up one: a related procedure that
+    differs in one meaningful word ("đăng ký khai sinh" / "đăng ký khai tử")."""
+    words = text.split()
+    long_words = [i for i, w in enumerate(words) if len(w) >= 3] or list(range(len(words)))
+    words[long_words[seed % len(long_words)]] = word
+    return " ".join(words)
 
 
 def _light(data: dict) -> dict:
@@ -217,9 +226,16 @@ def main() -> None:
             ours = timings(matcher.match, texts, args.repeat)
             # the baseline scans every alias: on a large base it runs on a fixed sample only
             sample = questions if len(kb.entries) <= 5000 else questions[::4]
-            naive = timings(baseline.best, [q.q for q in sample], 1 if sample is not questions else args.repeat)
+            naive: list[float] = []
+
+            def timed_baseline(text: str, naive=naive, baseline=baseline) -> tuple[str | None, str | None]:
+                started = time.perf_counter()
+                answer = baseline.predict(text)
+                naive.append((time.perf_counter() - started) * 1000)
+                return answer
+
             ours_report = evaluate(matcher, sample)
-            naive_report = evaluate_predictor(baseline.predict, sample)
+            naive_report = evaluate_predictor(timed_baseline, sample)
             if sample is not questions:
                 print(f"(baseline and accuracy on a sample of {len(sample)} questions)")
             speedup = statistics.median(naive) / statistics.median(ours)

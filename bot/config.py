@@ -66,6 +66,8 @@ class Settings(_Section):
     privacy: PrivacySettings = PrivacySettings()
     limits: LimitSettings = LimitSettings()
     log_buffer_size: int = Field(default=10_000, ge=10)
+    # python-telegram-bot's rate limiter keeps sending under Telegram's limits (and honours 429)
+    telegram_rate_limit: bool = True
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -7,6 +7,7 @@ cache is simply rebuilt; the cache is never the only copy of anything.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import mmap
@@ -96,6 +97,7 @@ def load_indexed(root: Path | str, cache_dir: Path | str | None = None) -> tuple
             with index_path.open("rb") as handle:
                 kb, matcher = pickle.load(handle)
             matcher.kb = kb
+            gc.freeze()  # the index lives as long as the process: keep it out of every collection
             return kb, matcher
         except Exception:  # a damaged or foreign cache file: rebuild it
             log.warning("ignoring unreadable knowledge cache %s", index_path)
@@ -105,6 +107,8 @@ def load_indexed(root: Path | str, cache_dir: Path | str | None = None) -> tuple
         _write_cache(index_path, entries_path, kb, matcher)
     except OSError:
         log.warning("could not write the knowledge cache in %s", cache_dir, exc_info=True)
+    gc.collect()
+    gc.freeze()
     return kb, matcher
 
 

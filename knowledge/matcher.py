@@ -6,6 +6,7 @@ import math
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -70,6 +71,14 @@ class MatchResult:
     def answered(self) -> bool:
         """True when the result names one entry with confidence."""
         return self.outcome is Outcome.answer
+
+
+class Ranked(NamedTuple):
+    """A candidate entry, its score, and how much of the question its best text covers."""
+
+    entry_id: str
+    score: float
+    overlap: tuple[float, float]
 
 
 @dataclass(frozen=True)
@@ -356,17 +365,17 @@ class Matcher:
             )
         ranked = self._rank(analysis)
         suggestions = tuple(
-            Suggestion(entry_id, self._titles[self._position[entry_id]], round(score, 1))
-            for entry_id, score in ranked[:limit]
+            Suggestion(r.entry_id, self._titles[self._position[r.entry_id]], round(r.score, 1))
+            for r in ranked[:limit]
         )
         if not ranked:
             return MatchResult(Outcome.not_found, text, normalized, field=field_name)
-        best_id, best = ranked[0]
-        second = ranked[1][1] if len(ranked) > 1 else 0.0
+        best_id, best = ranked[0].entry_id, ranked[0].score
+        second = ranked[1].score if len(ranked) > 1 else 0.0
         t = self.thresholds
-        if best >= t.answer and (best - second >= t.margin or best >= t.sure) and not self._ambiguous(
-            analysis, ranked
-        ):
+        if best >= t.answer and (
+            best - second >= t.margin or best >= t.sure or self._only_longer_rivals(ranked)
+        ) and not self._ambiguous(analysis, ranked):
             entry = self.kb.entries[best_id]
             return MatchResult(
                 Outcome.answer, text, normalized, entry, _field_for(entry, field_name),
@@ -381,7 +390,7 @@ class Matcher:
             Outcome.not_found, text, normalized, None, field_name, round(best, 1), suggestions
         )
 
-    def _rank(self, analysis: Analysis, pool: int = 30) -> list[tuple[str, float]]:
+    def _rank(self, analysis: Analysis, pool: int = 30) -> list[Ranked]:
         terms = self._weighted_terms(analysis)
         query_weight = sum(w for _, w, _ in terms) or 1.0
         scores = np.zeros(len(self._ids), dtype=np.float32)
@@ -396,7 +405,7 @@ class Matcher:
             hit = hit[np.argpartition(scores[hit], -pool)[-pool:]]
         matched = {t: w * s for t, w, s in terms if s > 0}
         raw_text = analysis.content_text
-        ranked: list[tuple[str, float]] = []
+        ranked: list[Ranked] = []
         for position in hit.tolist():
             if not self._compatible(position, analysis):
                 continue
@@ -406,26 +415,37 @@ class Matcher:
             for term, value in matched.items():
                 for index in where.get(term, ()):
                     common[index] += value
-            best_f = 0.0
+            best_f = best_precision = 0.0
             for shared, weight in zip(common, weights, strict=True):
                 if shared > 0:
                     precision = shared / query_weight
                     recall = shared / weight
-                    best_f = max(best_f, 2 * precision * recall / (precision + recall))
+                    f1 = 2 * precision * recall / (precision + recall)
+                    if f1 > best_f:
+                        best_f, best_precision = f1, precision
             closeness = process.extractOne(raw_text, self._texts[position], scorer=fuzz.ratio)[1]
             score = 100 * (W_ALIAS * best_f + W_COVERAGE * coverage) + W_FUZZY * closeness
-            ranked.append((self._ids[position], score))
+            overlap = (round(best_precision, 6), round(coverage, 6))
+            ranked.append(Ranked(self._ids[position], score, overlap))
         ranked.sort(key=lambda item: item[1], reverse=True)
         return ranked
 
-    def _ambiguous(self, analysis: Analysis, ranked: list[tuple[str, float]]) -> bool:
+    @staticmethod
+    def _only_longer_rivals(ranked: list[Ranked]) -> bool:
+        """The runner-up matches the same words of the question, only with more words of its own
+        (a more specific variant the asker did not mention): the best is still the answer."""
+        if len(ranked) < 2 or ranked[0].score <= ranked[1].score:
+            return False
+        return ranked[0].overlap == ranked[1].overlap
+
+    def _ambiguous(self, analysis: Analysis, ranked: list[Ranked]) -> bool:
         """A short question that several entries contain in full ("chứng thực", "giấy phép")."""
         if len(ranked) < 2 or ranked[0][1] >= self.thresholds.sure:
             return False
         terms = {t for t, _, s in self._weighted_terms(analysis) if s > 0 and "_" not in t}
         if not terms or len(terms) > 2:
             return False
-        best, second = (self._terms(self._position[entry_id]) for entry_id, _ in ranked[:2])
+        best, second = (self._terms(self._position[r.entry_id]) for r in ranked[:2])
         return terms <= best and terms <= second and ranked[1][1] >= self.thresholds.answer
 
     def _term_weight(self, term: str) -> float:
@@ -458,8 +478,8 @@ class Matcher:
             return []
         ranked = self._rank(analysis, pool=max(limit, 30))
         return [
-            Suggestion(entry_id, self._titles[self._position[entry_id]], round(score, 1))
-            for entry_id, score in ranked[:limit]
+            Suggestion(r.entry_id, self._titles[self._position[r.entry_id]], round(r.score, 1))
+            for r in ranked[:limit]
         ]
 
     def learned_texts(self) -> dict[str, str]:
