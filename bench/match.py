@@ -65,8 +65,7 @@ def write_synthetic(size: int, folder: Path) -> Path:
             word = tag(i)
             data = _light(data)
             data["id"] = f"{base.id}-{word}"
-            data["title"] = _swap_word(base.title, word, i)
-            data["aliases"] = [_swap_word(alias, word, i + k) for k, alias in enumerate(base.aliases[:8])]
+            data["title"], data["aliases"] = _related(base.title, base.aliases[:8], word)
         batch.append(data)
         if len(batch) == per_file or i == size - 1:
             procedures = [d for d in batch if "domain" in d]
@@ -81,13 +80,18 @@ def write_synthetic(size: int, folder: Path) -> Path:
     return folder
 
 
-def _swap_word(text: str, word: str, seed: int) -> str:
-    """The text with one of its longer words replaced by a made-up one: a related procedure that
-    differs in one meaningful word ("đăng ký khai sinh" / "đăng ký khai tử")."""
-    words = text.split()
-    long_words = [i for i, w in enumerate(words) if len(w) >= 3] or list(range(len(words)))
-    words[long_words[seed % len(long_words)]] = word
-    return " ".join(words)
+def _related(title: str, aliases: list[str], word: str) -> tuple[str, list[str]]:
+    """A related procedure: the title and aliases with their topic word replaced by a made-up
+    one, everywhere ("đăng ký khai sinh" / "đăng ký khai tử" differ in one word)."""
+    texts = [fold(title), *(fold(a) for a in aliases)]
+    title_words = [w for w in texts[0].split() if len(w) >= 3] or texts[0].split()
+    topic = max(title_words, key=lambda w: sum(w in t.split() for t in texts))
+    swapped = []
+    for text in texts:
+        words = text.split()
+        # a text without the topic word gets the new word added, so no two entries share it
+        swapped.append(" ".join(word if w == topic else w for w in words) if topic in words else f"{text} {word}")
+    return swapped[0], swapped[1:]
 
 
 def _light(data: dict) -> dict:

@@ -24,8 +24,9 @@ W_FUZZY = 0.20
 LIGHT = 0.5
 # Word pairs weigh this much of their inverse document frequency.
 BIGRAM = 0.25
-# Entries whose per-text index is kept in memory (most recently matched first).
-TEXT_INDEX_KEPT = 4096
+# Entries whose per-text index is kept in memory (most recently matched first), and term weights.
+TEXT_INDEX_KEPT = 8192
+WEIGHTS_KEPT = 200_000
 
 
 class Outcome(StrEnum):
@@ -195,6 +196,7 @@ class Matcher:
         # per entry, built when the entry is first a candidate: each text's total weight
         # (the recall denominator) and which of its texts hold each term
         self._text_index: OrderedDict[int, tuple[list[float], dict[str, list[int]]]] = OrderedDict()
+        self._weights: dict[str, float] = {}
         if len(self._texts) <= TEXT_INDEX_KEPT:  # a small base is indexed whole, up front
             for position in range(len(self._texts)):
                 self._texts_of(position)
@@ -245,6 +247,8 @@ class Matcher:
                 kept = postings[postings != position]
                 self._postings[term] = int(kept[0]) if len(kept) == 1 else kept
         self._text_index.pop(position, None)
+        for term in new_terms ^ old_terms:
+            self._weights.pop(term, None)
 
     def _learn(self, entry_id: str, text: str) -> bool | None:
         """Record a learned alias (the caller updates the index); None if it cannot be used."""
@@ -390,7 +394,7 @@ class Matcher:
             Outcome.not_found, text, normalized, None, field_name, round(best, 1), suggestions
         )
 
-    def _rank(self, analysis: Analysis, pool: int = 30) -> list[Ranked]:
+    def _rank(self, analysis: Analysis, pool: int = 20) -> list[Ranked]:
         terms = self._weighted_terms(analysis)
         query_weight = sum(w for _, w, _ in terms) or 1.0
         scores = np.zeros(len(self._ids), dtype=np.float32)
@@ -449,13 +453,20 @@ class Matcher:
         return terms <= best and terms <= second and ranked[1][1] >= self.thresholds.answer
 
     def _term_weight(self, term: str) -> float:
-        """The weight of an index term as the question side would weigh it."""
-        weight = self._idf_of(term)
-        light = self.vocab.light
-        if "_" in term:
-            a, b = term.split("_", 1)
-            return weight * BIGRAM * (LIGHT if a in light or b in light else 1.0)
-        return weight * (LIGHT if term in light or term.isdigit() else 1.0)
+        """The weight of an index term as the question side would weigh it (cached)."""
+        cache = self._weights
+        weight = cache.get(term)
+        if weight is None:
+            weight = self._idf_of(term)
+            light = self.vocab.light
+            if "_" in term:
+                a, b = term.split("_", 1)
+                weight *= BIGRAM * (LIGHT if a in light or b in light else 1.0)
+            else:
+                weight *= LIGHT if term in light or term.isdigit() else 1.0
+            if len(cache) < WEIGHTS_KEPT:
+                cache[term] = weight
+        return weight
 
     def _compatible(self, position: int, analysis: Analysis) -> bool:
         """A question that names another place, year, index or figure is not about that fact."""
@@ -476,7 +487,7 @@ class Matcher:
         analysis = self.analyse(text)
         if not analysis.content:
             return []
-        ranked = self._rank(analysis, pool=max(limit, 30))
+        ranked = self._rank(analysis, pool=max(limit, 20))
         return [
             Suggestion(r.entry_id, self._titles[self._position[r.entry_id]], round(r.score, 1))
             for r in ranked[:limit]
