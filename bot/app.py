@@ -182,4 +182,4 @@ def run(settings: Settings, *, console: bool = False) -> int:
     return 0
 
 
-__all__ = ["ContextTypes", "build_application", "purge_old_text", "run"]
+__all__ = ["build_application", "purge_old_text", "run"]

@@ -6,6 +6,7 @@ No telegram import: the handlers, the console and the tests all use this.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
@@ -66,6 +67,8 @@ class Assistant:
     flood: FloodControl
     key: bytes = b""
     learned_version: dict[str, str] = field(default_factory=dict)
+    # matching may run in worker threads; teaching and reloading change the matcher
+    lock: threading.RLock = field(default_factory=threading.RLock)
 
     @classmethod
     def create(cls, settings: Settings, storage: Storage | None = None) -> Assistant:
@@ -102,7 +105,8 @@ class Assistant:
         """Match a question, log it and build the reply."""
         started = time.perf_counter()
         question = text[: self.settings.limits.max_question_chars]
-        result = self.matcher.match(question)
+        with self.lock:
+            result = self.matcher.match(question)
         ref = new_ref()
         reply = match_reply(result, ref)
         latency = (time.perf_counter() - started) * 1000
@@ -149,22 +153,48 @@ class Assistant:
         """Load the base again; on any problem raise ``KnowledgeError`` and keep the old one."""
         kb = load_knowledge(self.settings.knowledge_dir)
         learned = _safe_learned(self.storage) or self.matcher.learned_texts()
-        self.matcher = Matcher(kb, _thresholds(self.settings), learned=learned)
-        self.kb = kb
+        matcher = Matcher(kb, _thresholds(self.settings), learned=learned)
+        with self.lock:
+            self.matcher, self.kb = matcher, kb
         return kb
+
+    def search(self, text: str, limit: int) -> list:
+        """Entries for a text, best first (inline mode, admin entry search)."""
+        with self.lock:
+            return self.matcher.search(text, limit=limit)
+
+    def teach(self, entry_id: str, texts: list[str]) -> None:
+        """Make texts aliases of an entry in the live matcher."""
+        with self.lock:
+            for text in texts:
+                self.matcher.add_alias(entry_id, text)
+                self.learned_version[text] = entry_id
+
+    def forget(self, pairs: list[tuple[str, str]]) -> None:
+        """Drop learned aliases (entry id, text) from the live matcher."""
+        with self.lock:
+            for entry_id, text in pairs:
+                self.matcher.remove_alias(entry_id, text)
+                self.learned_version.pop(text, None)
+
+    def normalise(self, text: str) -> str:
+        """A text as the matcher reads it."""
+        with self.lock:
+            return self.matcher.analyse(text).content_text
 
     def sync_learned(self) -> int:
         """Pick up aliases learned or undone in another process; returns how many changed."""
         current = self.storage.learned_aliases()
         changed = 0
-        for text, entry_id in current.items():
-            if self.learned_version.get(text) != entry_id:
-                changed += self.matcher.add_alias(entry_id, text)
-        for text, entry_id in self.learned_version.items():
-            if text not in current:
-                self.matcher.remove_alias(entry_id, text)
-                changed += 1
-        self.learned_version = current
+        with self.lock:
+            for text, entry_id in current.items():
+                if self.learned_version.get(text) != entry_id:
+                    changed += self.matcher.add_alias(entry_id, text)
+            for text, entry_id in self.learned_version.items():
+                if text not in current:
+                    self.matcher.remove_alias(entry_id, text)
+                    changed += 1
+            self.learned_version = current
         return changed
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import secrets
+import threading
 from collections import deque
 
 from bot.storage import QueryLog, Storage
@@ -33,22 +35,25 @@ class QueryLogger:
         self.failures = 0
         self._chosen: deque[tuple[str, str]] = deque(maxlen=capacity)
         self._lock = asyncio.Lock()
+        self._rows_lock = threading.Lock()  # rows are added from worker threads
 
     def add(self, row: QueryLog) -> None:
         """Queue a row; cheap and synchronous."""
-        if len(self._buffer) >= self.capacity:
-            self._buffer.popleft()
-            self.dropped += 1
-            if self.dropped == 1 or self.dropped % 100 == 0:
-                log.warning("query log buffer full: %d row(s) dropped so far", self.dropped)
-        self._buffer.append(row)
+        with self._rows_lock:
+            if len(self._buffer) >= self.capacity:
+                self._buffer.popleft()
+                self.dropped += 1
+                if self.dropped == 1 or self.dropped % 100 == 0:
+                    log.warning("query log buffer full: %d row(s) dropped so far", self.dropped)
+            self._buffer.append(row)
 
     def set_chosen(self, ref: str, entry_id: str) -> None:
         """Record the suggestion a user tapped: in the buffer if the row waits there, else later."""
-        for row in self._buffer:
-            if row.ref == ref:
-                row.chosen_entry_id = entry_id
-                return
+        with self._rows_lock:
+            for row in self._buffer:
+                if row.ref == ref:
+                    row.chosen_entry_id = entry_id
+                    return
         self._chosen.append((ref, entry_id))
 
     @property
@@ -61,7 +66,8 @@ class QueryLogger:
         async with self._lock:
             written = 0
             while self._buffer:
-                rows = [self._buffer[i] for i in range(min(self.batch, len(self._buffer)))]
+                with self._rows_lock:
+                    rows = list(itertools.islice(self._buffer, self.batch))
                 try:
                     await asyncio.to_thread(self.storage.add_queries, rows)
                 except Exception as exc:  # any database error: keep the rows, try later
@@ -75,8 +81,9 @@ class QueryLogger:
                     return written
                 # rows dropped by an overflow meanwhile are already gone; remove only written ones
                 done = {id(row) for row in rows}
-                while self._buffer and id(self._buffer[0]) in done:
-                    self._buffer.popleft()
+                with self._rows_lock:
+                    while self._buffer and id(self._buffer[0]) in done:
+                        self._buffer.popleft()
                 written += len(rows)
             while self._chosen:
                 ref, entry_id = self._chosen[0]

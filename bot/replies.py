@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot import callbacks, texts
-from bot.render import Button, esc, render_entry, render_section, split_message, to_plain
+from bot.render import Button, render_entry, render_section, split_message, to_plain
 from knowledge.matcher import MatchResult, Outcome
 from knowledge.schema import Entry, Procedure
 
@@ -89,4 +89,4 @@ def plain_answer(result: MatchResult) -> str:
     return text
 
 
-__all__ = ["Reply", "entry_reply", "esc", "match_reply", "plain_answer", "section_reply"]
+__all__ = ["Reply", "entry_reply", "match_reply", "plain_answer", "section_reply"]

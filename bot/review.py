@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
@@ -85,9 +86,11 @@ def find_group(storage: Storage, key: str) -> Group | None:
     return next((g for g in review_groups(storage) if g.key == key), None)
 
 
-def assign(storage: Storage, group: Group, entry_id: str, *, admin_id: int, analyse) -> ReviewAction:
+def assign(
+    storage: Storage, group: Group, entry_id: str, *, admin_id: int, normalise: Callable[[str], str]
+) -> ReviewAction:
     """Make a group's questions learned aliases of an entry (the caller teaches the live matcher)."""
-    aliases = [(text, analyse(text).content_text) for text in group.texts]
+    aliases = [(text, normalise(text)) for text in group.texts]
     return storage.record_action(
         admin_id=admin_id,
         action="assign",

@@ -218,17 +218,6 @@ class Storage:
             )
             return {row.text: row.entry_id for row in rows}
 
-    def learned_since(self, since_id: int) -> list[LearnedAlias]:
-        """Learned alias rows changed after an id (for other processes to catch up)."""
-        with self.session() as session:
-            return list(
-                session.exec(
-                    select(LearnedAlias)
-                    .where(col(LearnedAlias.id) > since_id)
-                    .order_by(col(LearnedAlias.id))
-                )
-            )
-
     def record_action(
         self,
         *,

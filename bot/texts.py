@@ -45,12 +45,10 @@ NOT_FOUND = (
     "Câu hỏi đã được ghi lại để bổ sung.\n\n"
     "Bạn có thể thử hỏi ngắn gọn hơn (ví dụ: <i>đăng ký tạm trú</i>) hoặc xem danh mục /thutuc, /chitieu."
 )
-NOT_FOUND_CLOSE = "Có thể bạn quan tâm:"
 EMPTY_QUESTION = "Bạn hãy gõ câu hỏi bằng chữ, ví dụ: <i>làm căn cước cần gì</i>."
 NON_TEXT = (
     "Tôi chỉ đọc được tin nhắn chữ. Bạn hãy gõ câu hỏi, ví dụ: <i>đăng ký kết hôn cần giấy tờ gì</i>."
 )
-TOO_LONG = "Câu hỏi hơi dài, tôi chỉ đọc {limit} ký tự đầu."
 UNKNOWN_ENTRY = "Không tìm thấy mục này. Bạn gõ câu hỏi hoặc xem /thutuc."
 STALE_BUTTON = "Nút này đã cũ, bạn hãy hỏi lại nhé."
 THANKS_UP = "Cảm ơn bạn đã đánh giá!"
@@ -99,7 +97,6 @@ NOTE = "Ghi chú: {note}"
 MORE_DOCUMENTS = "… và {n} giấy tờ khác (bấm Hồ sơ)"
 FEEDBACK_UP = "👍"
 FEEDBACK_DOWN = "👎"
-INLINE_EMPTY = "Gõ câu hỏi, ví dụ: khai sinh"
 
 # -- admin ------------------------------------------------------------------------------------
 UNKNOWN_COMMAND = "Tôi không hiểu lệnh này. Gõ /help để xem cách dùng."

@@ -170,7 +170,7 @@ async def _assign_search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if not key:
         return
     assistant = services(context)
-    found = assistant.matcher.search(update.effective_message.text, limit=6)
+    found = assistant.search(update.effective_message.text, limit=6)
     if not found:
         await send(update, context, Reply([texts.ASSIGN_NONE]))
         raise ApplicationHandlerStop
@@ -190,11 +190,9 @@ async def _assign(update: Update, context: ContextTypes.DEFAULT_TYPE, group: rev
     entry = assistant.kb.entries[ids[int(position)]]
     action = await asyncio.to_thread(
         review.assign, assistant.storage, group, entry.id, admin_id=update.effective_user.id,
-        analyse=assistant.matcher.analyse,
+        normalise=assistant.normalise,
     )
-    for text in group.texts:
-        assistant.matcher.add_alias(entry.id, text)
-        assistant.learned_version[text] = entry.id
+    assistant.teach(entry.id, group.texts)
     context.user_data.pop(ASSIGNING, None)
     await edit(context, update.callback_query.message, Reply(
         [texts.ASSIGNED.format(count=len(group.texts), title=esc(entry.title))],
@@ -217,9 +215,7 @@ async def _undo(update: Update, context: ContextTypes.DEFAULT_TYPE, action_id: i
         await send(update, context, Reply([texts.NOTHING_TO_UNDO]))
         return
     action, aliases = undone
-    for alias in aliases:
-        assistant.matcher.remove_alias(alias.entry_id, alias.text)
-        assistant.learned_version.pop(alias.text, None)
+    assistant.forget([(alias.entry_id, alias.text) for alias in aliases])
     entry = assistant.kb.entries.get(action.entry_id or "")
     name = texts.ACTION_NAMES[action.action].format(entry=entry.title if entry else action.entry_id)
     await send(update, context, Reply([texts.UNDONE.format(action=esc(name))]))

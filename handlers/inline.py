@@ -16,7 +16,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     query = update.inline_query
     assistant = services(context)
     text = query.query[: assistant.settings.limits.max_question_chars]
-    found = assistant.matcher.search(text, limit=MAX_RESULTS) if text.strip() else []
+    found = assistant.search(text, limit=MAX_RESULTS) if text.strip() else []
     results = []
     for suggestion in found:
         entry = assistant.kb.entries[suggestion.entry_id]

@@ -63,18 +63,18 @@ async def answer_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: 
         if flood == "warn":
             await send(update, context, Reply([texts.SLOW_DOWN]))
         return
+    # "typing…" only if preparing the answer takes a while; delivery does not count
     delay = context.bot_data.get(TYPING_AFTER, 0.5)
     typing = asyncio.create_task(_typing_later(update, context, delay))
     try:
-        answer = assistant.ask(
-            text,
-            user_id=user.id if user else None,
+        # in a worker thread: a slow match never holds up other chats, and "typing…" can show
+        answer = await asyncio.to_thread(
+            assistant.ask, text, user_id=user.id if user else None,
             chat_type=chat.type if chat else "private",
         )
-        await send(update, context, answer.reply)
     finally:
-        if not typing.done():
-            typing.cancel()
+        typing.cancel()
+    await send(update, context, answer.reply)
 
 
 async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -497,11 +497,6 @@ class Matcher:
         """Learned aliases as taught (text -> entry id)."""
         return dict(self._learned_raw)
 
-    def entry_for_learned(self, text: str) -> str | None:
-        """The entry a text was taught for, if it was."""
-        return self._learned.get(self.analyse(text).content_text)
-
-
 def _extra_texts(entry: Entry) -> list[str]:
     """Other texts that name an entry: a fact's place and period help it be found."""
     if isinstance(entry, Fact):
@@ -532,11 +527,3 @@ def _known_syllables(kb: KnowledgeBase) -> frozenset[str]:
 def _field_for(entry: Entry, field_name: str | None) -> str | None:
     """Only procedures have fields to lead with."""
     return field_name if isinstance(entry, Procedure) else None
-
-
-def naive_match(query: str, choices: dict[int, str], owners: list[str]) -> tuple[str | None, float]:
-    """The baseline: one WRatio pass over every folded alias."""
-    found = process.extractOne(fold(query), choices, scorer=fuzz.WRatio)
-    if found is None:
-        return None, 0.0
-    return owners[found[2]], float(found[1])

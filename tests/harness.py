@@ -13,7 +13,6 @@ from bot.app import build_application
 from bot.assistant import Assistant
 from bot.config import Settings, load_settings
 from handlers.common import SERVICES
-from handlers.questions import TYPING_AFTER
 from tests.fake_telegram import FakeBotApi
 
 ADMIN_ID = 4242
@@ -51,6 +50,17 @@ class Bot:
         await self.assistant.logger.flush()
 
 
+def buttons(message: dict) -> list[dict]:
+    """Every inline button under a message the bot sent."""
+    markup = message.get("reply_markup") or {}
+    return [b for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def button(message: dict, label: str) -> dict:
+    """The first button whose label contains ``label``."""
+    return next(b for b in buttons(message) if label in b["text"])
+
+
 def settings_for(api: FakeBotApi, db_url: str, **env: str) -> Settings:
     """Settings pointing at the stand-in, with a test database."""
     return load_settings(
@@ -72,7 +82,6 @@ async def running_bot(tmp_path: Path, db_url: str | None = None, **env: str) -> 
     await api.start()
     settings = settings_for(api, db_url or f"sqlite:///{tmp_path}/bot.db", **env)
     app = build_application(settings)
-    app.bot_data[TYPING_AFTER] = 0.0
     try:
         await app.initialize()
         await app.post_init(app)

@@ -13,6 +13,8 @@ import pytest
 from bot import texts
 from bot.storage import QueryLog
 from tests.harness import ADMIN_ID, running_bot
+from tests.harness import button as _button
+from tests.harness import buttons as _buttons
 
 USER = 2002
 UNKNOWN = "giấy thông hành đi nước ngoài"
@@ -27,15 +29,6 @@ async def bot(tmp_path):
         running.kb_dir = kb
         yield running
         assert running.api.refused == [], running.api.refused
-
-
-def _buttons(message: dict) -> list[dict]:
-    markup = message.get("reply_markup") or {}
-    return [b for row in markup.get("inline_keyboard", []) for b in row]
-
-
-def _button(message: dict, label: str) -> dict:
-    return next(b for b in _buttons(message) if label in b["text"])
 
 
 async def test_non_admin_gets_nothing(bot):

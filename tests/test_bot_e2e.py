@@ -12,6 +12,8 @@ import pytest
 from bot import texts
 from bot.storage import QueryLog
 from tests.harness import Bot, running_bot
+from tests.harness import button as _button
+from tests.harness import buttons as _buttons
 
 USER = 1001
 
@@ -21,15 +23,6 @@ async def bot(tmp_path):
     async with running_bot(tmp_path) as running:
         yield running
         assert running.api.refused == [], running.api.refused
-
-
-def _buttons(message: dict) -> list[dict]:
-    markup = message.get("reply_markup") or {}
-    return [b for row in markup.get("inline_keyboard", []) for b in row]
-
-
-def _button(message: dict, label: str) -> dict:
-    return next(b for b in _buttons(message) if label in b["text"])
 
 
 async def _rows(bot: Bot) -> list[QueryLog]:
@@ -214,3 +207,12 @@ async def test_every_row_has_the_documented_columns(bot):
     for column in ("created_at", "user_key", "chat_type", "raw_text", "normalized", "outcome",
                    "entry_id", "field", "score", "latency_ms"):
         assert column in data
+
+
+async def test_typing_shows_while_an_answer_is_prepared(bot):
+    from handlers.questions import TYPING_AFTER
+
+    bot.app.bot_data[TYPING_AFTER] = 0.0  # any preparation counts as slow
+    await bot.ask(USER, "đăng ký tạm trú")
+    await bot.api.wait_until(lambda: bot.api.calls_of("sendChatAction"))
+    assert bot.api.calls_of("sendChatAction")[0]["params"]["action"] == "typing"
