@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import subprocess
 import sys
@@ -95,6 +96,7 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=5000)
     parser.add_argument("--users", type=int, default=500)
     args = parser.parse_args()
+    logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)  # bots cut polls short on exit
     pool = [q.q for q in load_questions(ROOT / "tests" / "eval")]
     questions = [pool[n % len(pool)] for n in range(args.questions)]
 

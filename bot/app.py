@@ -63,7 +63,7 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     else:
-        builder = builder.request(RetryingRequest(connection_pool_size=64, pool_timeout=10.0))
+        builder = builder.request(RetryingRequest(connection_pool_size=8, pool_timeout=30.0))
     if not updater:
         builder = builder.updater(None)
     application = builder.build()

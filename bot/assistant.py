@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from bot.config import Settings
 from bot.querylog import QueryLogger, new_ref
 from bot.replies import Reply, match_reply
-from bot.storage import QueryLog, Storage, user_key
+from bot.storage import Storage, user_key
 from knowledge import KnowledgeBase, KnowledgeError, Matcher, MatchResult, Thresholds, load_knowledge
 from knowledge.cache import load_indexed
 
 log = logging.getLogger(__name__)
+LARGE_BASE = 5000  # entries
 
 
 class FloodControl:
@@ -90,6 +91,11 @@ class Assistant:
             learned_version=dict(learned),
         )
 
+    @property
+    def large(self) -> bool:
+        """A base big enough that matching is worth a worker thread."""
+        return len(self.kb.entries) > LARGE_BASE
+
     def user(self, user_id: int | None) -> str:
         """The pseudonymous key of a user."""
         return user_key(user_id, self.key)
@@ -111,33 +117,33 @@ class Assistant:
         reply = match_reply(result, ref)
         latency = (time.perf_counter() - started) * 1000
         self.logger.add(
-            QueryLog(
-                ref=ref,
-                user_key=self.user(user_id),
-                chat_type=chat_type,
-                channel=channel,
-                raw_text=question[:4096],
-                normalized=result.normalized[:4096],
-                outcome=result.outcome.value,
-                entry_id=result.entry.id if result.entry else None,
-                field=result.field,
-                score=result.score,
-                latency_ms=round(latency, 3),
-                suggestions=",".join(s.entry_id for s in result.suggestions)[:512],
-            )
+            {
+                "ref": ref,
+                "user_key": self.user(user_id),
+                "chat_type": chat_type,
+                "channel": channel,
+                "raw_text": question[:4096],
+                "normalized": result.normalized[:4096],
+                "outcome": result.outcome.value,
+                "entry_id": result.entry.id if result.entry else None,
+                "field": result.field,
+                "score": result.score,
+                "latency_ms": round(latency, 3),
+                "suggestions": ",".join(s.entry_id for s in result.suggestions)[:512],
+            }
         )
         return Answer(result, reply, ref)
 
     def log_flood(self, text: str, *, user_id: int | None, chat_type: str = "private") -> None:
         """Log a question that flood control left unanswered."""
         self.logger.add(
-            QueryLog(
-                ref=new_ref(),
-                user_key=self.user(user_id),
-                chat_type=chat_type,
-                raw_text=text[: self.settings.limits.max_question_chars],
-                outcome="flood",
-            )
+            {
+                "ref": new_ref(),
+                "user_key": self.user(user_id),
+                "chat_type": chat_type,
+                "raw_text": text[: self.settings.limits.max_question_chars],
+                "outcome": "flood",
+            }
         )
 
     def record_feedback(self, *, ref: str, user_id: int | None, up: bool) -> bool:

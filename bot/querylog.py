@@ -9,7 +9,7 @@ import secrets
 import threading
 from collections import deque
 
-from bot.storage import QueryLog, Storage
+from bot.storage import QueryLog, Storage, query_row
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +30,16 @@ class QueryLogger:
         self.storage = storage
         self.capacity = capacity
         self.batch = batch
-        self._buffer: deque[QueryLog] = deque()
+        self._buffer: deque[dict] = deque()
         self.dropped = 0
         self.failures = 0
         self._chosen: deque[tuple[str, str]] = deque(maxlen=capacity)
         self._lock = asyncio.Lock()
         self._rows_lock = threading.Lock()  # rows are added from worker threads
 
-    def add(self, row: QueryLog) -> None:
+    def add(self, row: QueryLog | dict) -> None:
         """Queue a row; cheap and synchronous."""
+        row = query_row(row)
         with self._rows_lock:
             if len(self._buffer) >= self.capacity:
                 self._buffer.popleft()
@@ -51,8 +52,8 @@ class QueryLogger:
         """Record the suggestion a user tapped: in the buffer if the row waits there, else later."""
         with self._rows_lock:
             for row in self._buffer:
-                if row.ref == ref:
-                    row.chosen_entry_id = entry_id
+                if row["ref"] == ref:
+                    row["chosen_entry_id"] = entry_id
                     return
         self._chosen.append((ref, entry_id))
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import BigInteger, Column, Index, event, func
 from sqlalchemy.pool import StaticPool
-from sqlmodel import Field, Session, SQLModel, col, create_engine, delete, select, update
+from sqlmodel import Field, Session, SQLModel, col, create_engine, delete, insert, select, update
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -97,6 +97,17 @@ class ReviewAction(SQLModel, table=True):
 
 Index("ix_query_log_outcome_created", QueryLog.outcome, QueryLog.created_at)
 
+_QUERY_COLUMNS = [name for name in QueryLogBase.model_fields if name != "created_at"]
+
+
+def query_row(row: QueryLog | dict) -> dict:
+    """A query row as plain column values, every column present (one statement writes many)."""
+    if not isinstance(row, dict):
+        row = row.model_dump(exclude={"id"})
+    values = {name: row.get(name, QueryLogBase.model_fields[name].default) for name in _QUERY_COLUMNS}
+    values["created_at"] = row.get("created_at") or utcnow()
+    return values
+
 
 def _engine(url: str):
     if url.startswith("sqlite"):
@@ -152,11 +163,13 @@ class Storage:
 
     # -- query log ---------------------------------------------------------------------------
 
-    def add_queries(self, rows: Sequence[QueryLog]) -> None:
-        """Write a batch of query rows (raises if the database is away)."""
-        with self.session() as session:
-            session.add_all([QueryLog.model_validate(r.model_dump(exclude={"id"})) for r in rows])
-            session.commit()
+    def add_queries(self, rows: Sequence[QueryLog | dict]) -> None:
+        """Write a batch of query rows in one statement (raises if the database is away)."""
+        values = [query_row(r) for r in rows]
+        if not values:
+            return
+        with self.engine.begin() as connection:
+            connection.execute(insert(QueryLog.__table__), values)
 
     def add_feedback(self, *, ref: str, user_key: str, value: int) -> None:
         """Store a 👍/👎."""

@@ -6,7 +6,8 @@ import asyncio
 import logging
 from collections import OrderedDict
 
-from telegram import Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
@@ -32,9 +33,21 @@ async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply)
         return
     for index, part in enumerate(reply.parts):
         last = index == len(reply.parts) - 1
-        await context.bot.send_message(
-            chat.id, part, reply_markup=markup(reply.buttons) if last else None
-        )
+        await send_html(context, chat.id, part, markup(reply.buttons) if last else None)
+
+
+async def send_html(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str, keyboard: InlineKeyboardMarkup | None
+) -> None:
+    """sendMessage without turning Telegram's answer into a ``Message``: the bot never uses it,
+    and parsing it (entities, keyboard) cost more than finding the answer. Method names are
+    case-insensitive in the Bot API; the lower-case name keeps python-telegram-bot from
+    suggesting ``send_message``. The rate limiter and retries apply as to any call."""
+    params: dict = {"chat_id": chat_id, "text": text, "parse_mode": ParseMode.HTML,
+                    "link_preview_options": {"is_disabled": True}}
+    if keyboard is not None:
+        params["reply_markup"] = keyboard.to_dict()
+    await context.bot.do_api_request("sendmessage", api_kwargs=params)
 
 
 async def edit(context: ContextTypes.DEFAULT_TYPE, message: Message | None, reply: Reply) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 
 from telegram import MessageEntity, Update
@@ -66,12 +67,14 @@ async def answer_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: 
     # "typing…" only if preparing the answer takes a while; delivery does not count
     delay = context.bot_data.get(TYPING_AFTER, 0.5)
     typing = asyncio.create_task(_typing_later(update, context, delay))
+    ask = functools.partial(
+        assistant.ask, text, user_id=user.id if user else None,
+        chat_type=chat.type if chat else "private",
+    )
     try:
-        # in a worker thread: a slow match never holds up other chats, and "typing…" can show
-        answer = await asyncio.to_thread(
-            assistant.ask, text, user_id=user.id if user else None,
-            chat_type=chat.type if chat else "private",
-        )
+        # a large base matches in a worker thread (other chats go on, "typing…" can show);
+        # a small one answers within a millisecond, faster than handing work to a thread
+        answer = await asyncio.to_thread(ask) if assistant.large else ask()
     finally:
         typing.cancel()
     await send(update, context, answer.reply)
