@@ -24,6 +24,9 @@ W_FUZZY = 0.20
 LIGHT = 0.5
 # Word pairs weigh this much of their inverse document frequency.
 BIGRAM = 0.25
+# A term in more entries than this (share of the base, at least COMMON_MIN) does not pick candidates.
+COMMON_SHARE = 0.05
+COMMON_MIN = 50
 # Entries whose per-text index is kept in memory (most recently matched first), and term weights.
 TEXT_INDEX_KEPT = 8192
 WEIGHTS_KEPT = 200_000
@@ -200,6 +203,11 @@ class Matcher:
         if len(self._texts) <= TEXT_INDEX_KEPT:  # a small base is indexed whole, up front
             for position in range(len(self._texts)):
                 self._texts_of(position)
+
+    def _frequency(self, term: str) -> int:
+        """In how many entries a known term occurs."""
+        postings = self._postings[term]
+        return 1 if isinstance(postings, int | np.integer) else len(postings)
 
     def _idf_of(self, term: str) -> float:
         """Inverse document frequency of a known term (0 for an unknown one)."""
@@ -397,24 +405,26 @@ class Matcher:
     def _rank(self, analysis: Analysis, pool: int = 20) -> list[Ranked]:
         terms = self._weighted_terms(analysis)
         query_weight = sum(w for _, w, _ in terms) or 1.0
+        matched = {t: w * s for t, w, s in terms if s > 0}
+        # candidates come from the terms that tell entries apart; a term in a great many entries
+        # ("đăng ký", "giấy") only adds work here, and still counts in the scores below
+        crowded = max(COMMON_SHARE * len(self._ids), COMMON_MIN)
+        telling = {t: v for t, v in matched.items() if self._frequency(t) <= crowded} or matched
         scores = np.zeros(len(self._ids), dtype=np.float32)
-        for token, weight, similarity in terms:
-            postings = self._postings.get(token)
-            if postings is not None and similarity > 0:
-                scores[postings] += weight * similarity
+        for term, value in telling.items():
+            scores[self._postings[term]] += value
         hit = np.flatnonzero(scores)
         if hit.size == 0:
             return []
         if hit.size > pool:
             hit = hit[np.argpartition(scores[hit], -pool)[-pool:]]
-        matched = {t: w * s for t, w, s in terms if s > 0}
         raw_text = analysis.content_text
         ranked: list[Ranked] = []
         for position in hit.tolist():
             if not self._compatible(position, analysis):
                 continue
-            coverage = float(scores[position]) / query_weight
             weights, where = self._texts_of(position)
+            coverage = sum(v for t, v in matched.items() if t in where) / query_weight
             common = [0.0] * len(weights)
             for term, value in matched.items():
                 for index in where.get(term, ()):
