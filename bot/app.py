@@ -155,10 +155,14 @@ async def _post_shutdown(application: Application) -> None:
 
 def run(settings: Settings, *, console: bool = False) -> int:
     """Long polling or webhook with a token; the console chat without one."""
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    quiet = console or settings.token is None  # a console chat shows the conversation, not logs
+    logging.basicConfig(
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        level=logging.WARNING if quiet else logging.INFO,
+    )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     redact_secrets(settings)
-    if console or settings.token is None:
+    if quiet:
         from bot.console import run_console
 
         return run_console(settings)

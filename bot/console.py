@@ -18,6 +18,7 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.config import Settings
 from bot.render import to_plain, visible
+from handlers.common import SERVICES
 
 USER_ID = 1000
 BOT = {"id": 1, "is_bot": True, "first_name": "Trợ lý TTHC", "username": "trolytthc_bot",
@@ -49,23 +50,23 @@ class ConsoleRequest(BaseRequest):
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
                          read_timeout: Any = None, write_timeout: Any = None,
                          connect_timeout: Any = None, pool_timeout: Any = None) -> tuple[int, bytes]:
-        api_method = url.rsplit("/", 1)[-1]
+        api_method = url.rsplit("/", 1)[-1].lower()  # Bot API method names are case-insensitive
         params = request_data.parameters if request_data else {}
         result = self._handle(api_method, params)
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
     def _handle(self, method: str, params: dict[str, Any]) -> Any:
-        if method == "getMe":
+        if method == "getme":
             return BOT
-        if method in {"sendMessage", "editMessageText"}:
-            return self._show(params, edit=method == "editMessageText")
-        if method == "sendPhoto":
+        if method in {"sendmessage", "editmessagetext"}:
+            return self._show(params, edit=method == "editmessagetext")
+        if method == "sendphoto":
             self.out.write("[ảnh]\n")
             return self._message(params.get("caption") or "", None)
-        if method == "sendDocument":
+        if method == "senddocument":
             self.out.write("[tệp đính kèm]\n")
             return self._message(params.get("caption") or "", None)
-        if method == "answerCallbackQuery" and params.get("text"):
+        if method == "answercallbackquery" and params.get("text"):
             self.out.write(f"({params['text']})\n")
         return True
 
@@ -134,6 +135,8 @@ class ConsoleChat:
                 "chat": CHAT, "from": USER, "text": line, "entities": entities,
             })
         await self.application.process_update(update)
+        # the log is written at once here, so that /review sees the question just asked
+        await self.application.bot_data[SERVICES].logger.flush()
 
 
 async def _chat(settings: Settings, lines: TextIO, out: TextIO) -> None:

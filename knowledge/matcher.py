@@ -226,7 +226,7 @@ class Matcher:
         weights: list[float] = []
         where: dict[str, list[int]] = defaultdict(list)
         for index, text in enumerate(self._texts[position]):
-            words = set(terms_of(text.split()))
+            words = dict.fromkeys(terms_of(text.split()))  # ordered: sums come out the same every run
             weights.append(sum(self._term_weight(t) for t in words) or 1.0)
             for term in words:
                 where[term].append(index)
@@ -441,7 +441,7 @@ class Matcher:
             score = 100 * (W_ALIAS * best_f + W_COVERAGE * coverage) + W_FUZZY * closeness
             overlap = (round(best_precision, 6), round(coverage, 6))
             ranked.append(Ranked(self._ids[position], score, overlap))
-        ranked.sort(key=lambda item: item[1], reverse=True)
+        ranked.sort(key=lambda item: (-item.score, self._position[item.entry_id]))
         return ranked
 
     @staticmethod
