@@ -212,8 +212,18 @@ async def test_every_row_has_the_documented_columns(bot):
 async def test_typing_shows_while_an_answer_is_prepared(bot, monkeypatch):
     from handlers.questions import TYPING_AFTER
 
+    import time
+
     monkeypatch.setattr("bot.assistant.LARGE_BASE", 0)  # match in a worker thread, as for a big base
-    bot.app.bot_data[TYPING_AFTER] = 0.0  # any preparation counts as slow
-    await bot.ask(USER, "đăng ký tạm trú")
-    await bot.api.wait_until(lambda: bot.api.calls_of("sendChatAction"))
-    assert bot.api.calls_of("sendChatAction")[0]["params"]["action"] == "typing"
+    bot.app.bot_data[TYPING_AFTER] = 0.1
+    ask = bot.assistant.ask
+
+    def slow_ask(*args, **kwargs):  # a base so large that matching takes a noticeable moment
+        time.sleep(0.5)
+        return ask(*args, **kwargs)
+
+    monkeypatch.setattr(bot.assistant, "ask", slow_ask)
+    [reply] = await bot.ask(USER, "đăng ký tạm trú")
+    [typing] = bot.api.calls_of("sendChatAction")
+    assert typing["params"]["action"] == "typing" and typing["time"] < bot.api.calls_of("sendMessage")[-1]["time"]
+    assert reply["text"].startswith("📋 Đăng ký tạm trú")
