@@ -46,8 +46,10 @@ class DiskEntries(Mapping[str, Entry]):
     def __init__(self, path: Path, offsets: dict[str, tuple[int, int]]) -> None:
         self.path = path
         self.offsets = offsets
-        self._map: mmap.mmap | None = None
         self._recent: OrderedDict[str, Entry] = OrderedDict()
+        # mapped at once: a newer cache may delete this file, and an open map keeps it readable
+        with path.open("rb") as handle:
+            self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if offsets else None
 
     def __getitem__(self, entry_id: str) -> Entry:
         entry = self._recent.get(entry_id)
@@ -55,9 +57,6 @@ class DiskEntries(Mapping[str, Entry]):
             self._recent.move_to_end(entry_id)
             return entry
         start, end = self.offsets[entry_id]
-        if self._map is None:
-            with self.path.open("rb") as handle:
-                self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
         entry = pickle.loads(self._map[start:end])
         self._recent[entry_id] = entry
         if len(self._recent) > KEEP_IN_MEMORY:

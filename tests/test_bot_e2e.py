@@ -210,9 +210,9 @@ async def test_every_row_has_the_documented_columns(bot):
 
 
 async def test_typing_shows_while_an_answer_is_prepared(bot, monkeypatch):
-    from handlers.questions import TYPING_AFTER
-
     import time
+
+    from handlers.questions import TYPING_AFTER
 
     monkeypatch.setattr("bot.assistant.LARGE_BASE", 0)  # match in a worker thread, as for a big base
     bot.app.bot_data[TYPING_AFTER] = 0.1

@@ -138,3 +138,18 @@ def test_check_kb_fails_with_file_and_line(tmp_path):
     done = _check_kb(_base(tmp_path, procedures=text))
     assert done.returncode == 1
     assert f"data/procedures.yaml:{_line_of(text, '- id: ho-chieu')}: ho-chieu: missing field 'fee'" in done.stdout
+
+
+def test_cache_restart_reads_entries_even_if_a_newer_cache_replaced_the_files(tmp_path):
+    from knowledge.cache import load_indexed
+
+    root = _base(tmp_path)
+    cache = tmp_path / "cache"
+    load_indexed(root, cache)  # first start writes the cache
+    kb, matcher = load_indexed(root, cache)  # a restart reads it
+    assert type(kb.entries).__name__ == "DiskEntries"
+    (root / "procedures.yaml").write_text(_procedures_text() + "\n", encoding="utf-8")
+    load_indexed(root, cache)  # another instance starts on changed files and replaces the cache
+    result = matcher.match("làm hộ chiếu")
+    assert result.entry is not None and result.entry.id == "ho-chieu"
+    assert kb.counts() == {"procedures": 3, "facts": 2, "aliases": 9}
