@@ -33,24 +33,27 @@ PAGE = 5
 ASSIGNING = "assigning_group"
 
 
-def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+def _admin_in_private(update: Update, application: Application) -> bool:
     """The one admin check: a configured admin, in a private chat."""
     user, chat = update.effective_user, update.effective_chat
-    admins = services(context).settings.admin_ids
+    admins = application.bot_data["settings"].admin_ids
     return bool(user and chat and user.id in admins and chat.type == ChatType.PRIVATE)
 
 
+def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Whether the update comes from an admin in a private chat."""
+    return _admin_in_private(update, context.application)
+
+
 class _AdminFilter(filters.UpdateFilter):
-    """``is_admin`` as a handler filter (the context is not needed to read settings)."""
+    """The admin check as a handler filter."""
 
     def __init__(self, application: Application) -> None:
         super().__init__(name="admin")
         self.application = application
 
     def filter(self, update: Update) -> bool:
-        user, chat = update.effective_user, update.effective_chat
-        admins = self.application.bot_data["settings"].admin_ids
-        return bool(user and chat and user.id in admins and chat.type == ChatType.PRIVATE)
+        return _admin_in_private(update, self.application)
 
 
 def add_handlers(application: Application) -> None:

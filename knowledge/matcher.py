@@ -211,11 +211,9 @@ class Matcher:
 
     def _idf_of(self, term: str) -> float:
         """Inverse document frequency of a known term (0 for an unknown one)."""
-        postings = self._postings.get(term)
-        if postings is None:
+        if term not in self._postings:
             return 0.0
-        frequency = 1 if isinstance(postings, int | np.integer) else len(postings)
-        return math.log(1 + self._total / frequency)
+        return math.log(1 + self._total / self._frequency(term))
 
     def _texts_of(self, position: int) -> tuple[list[float], dict[str, list[int]]]:
         """One entry's per-text weights and term positions (computed once, then kept)."""
@@ -338,29 +336,17 @@ class Matcher:
         return analyse(text, self.vocab, self._correct)
 
     def _weighted_terms(self, analysis: Analysis) -> list[tuple[str, float, float]]:
-        """Query terms as (index token, weight, similarity), typos mapped to known tokens."""
-        terms: list[tuple[str, float, float]] = []
-        light = self.vocab.light
-        words: list[str] = []
-        for token in analysis.content:
-            scale = LIGHT if token in light or token.isdigit() else 1.0
-            if token in self._postings:
-                terms.append((token, self._idf_of(token) * scale, 1.0))
+        """Query terms (words, then word pairs) as (term, weight, 1 if the base knows it else 0)."""
+        words = analysis.content
+        terms = [*words, *(f"{a}_{b}" for a, b in zip(words, words[1:], strict=False))]
+        weighted: list[tuple[str, float, float]] = []
+        for term in dict.fromkeys(terms):
+            if term in self._postings:
+                weighted.append((term, self._term_weight(term), 1.0))
             else:
                 # a word the base never uses still counts against coverage
-                terms.append((token, self._unknown_idf * scale, 0.0))
-            words.append(token)
-        for a, b in zip(words, words[1:], strict=False):
-            pair = f"{a}_{b}"
-            scale = LIGHT if a in light or b in light else 1.0
-            if pair in self._postings:
-                terms.append((pair, self._idf_of(pair) * BIGRAM * scale, 1.0))
-            else:
-                terms.append((pair, self._unknown_idf * BIGRAM * scale, 0.0))
-        unique: dict[str, tuple[str, float, float]] = {}
-        for term in terms:
-            unique.setdefault(term[0], term)
-        return list(unique.values())
+                weighted.append((term, self._unknown_idf * self._scale(term), 0.0))
+        return weighted
 
     def match(self, text: str, limit: int = 3) -> MatchResult:
         """Match a question against the base."""
@@ -454,28 +440,29 @@ class Matcher:
 
     def _ambiguous(self, analysis: Analysis, ranked: list[Ranked]) -> bool:
         """A short question that several entries contain in full ("chứng thực", "giấy phép")."""
-        if len(ranked) < 2 or ranked[0][1] >= self.thresholds.sure:
+        if len(ranked) < 2 or ranked[0].score >= self.thresholds.sure:
             return False
-        terms = {t for t, _, s in self._weighted_terms(analysis) if s > 0 and "_" not in t}
-        if not terms or len(terms) > 2:
+        words = {t for t in analysis.content if t in self._postings}
+        if not words or len(words) > 2:
             return False
         best, second = (self._terms(self._position[r.entry_id]) for r in ranked[:2])
-        return terms <= best and terms <= second and ranked[1][1] >= self.thresholds.answer
+        return words <= best and words <= second and ranked[1].score >= self.thresholds.answer
+
+    def _scale(self, term: str) -> float:
+        """How much of its weight a term keeps: word pairs less, everyday words and numbers less."""
+        light = self.vocab.light
+        if "_" in term:
+            a, b = term.split("_", 1)
+            return BIGRAM * (LIGHT if a in light or b in light else 1.0)
+        return LIGHT if term in light or term.isdigit() else 1.0
 
     def _term_weight(self, term: str) -> float:
-        """The weight of an index term as the question side would weigh it (cached)."""
-        cache = self._weights
-        weight = cache.get(term)
+        """The weight of a known term, the same on the question's side and the entry's (cached)."""
+        weight = self._weights.get(term)
         if weight is None:
-            weight = self._idf_of(term)
-            light = self.vocab.light
-            if "_" in term:
-                a, b = term.split("_", 1)
-                weight *= BIGRAM * (LIGHT if a in light or b in light else 1.0)
-            else:
-                weight *= LIGHT if term in light or term.isdigit() else 1.0
-            if len(cache) < WEIGHTS_KEPT:
-                cache[term] = weight
+            weight = self._idf_of(term) * self._scale(term)
+            if len(self._weights) < WEIGHTS_KEPT:
+                self._weights[term] = weight
         return weight
 
     def _compatible(self, position: int, analysis: Analysis) -> bool:
