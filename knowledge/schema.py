@@ -89,6 +89,8 @@ class Procedure(EntryBase):
 
     kind: Literal["procedure"] = "procedure"
     code: Text | None = None
+    # National codes (mã thủ tục) of the official records this entry covers, e.g. ["1.001193"].
+    codes: list[Text] = Field(default_factory=list)
     domain: Text
     summary: Text
     levels: list[Text] = Field(min_length=1)
