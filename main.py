@@ -39,12 +39,39 @@ def cmd_check_kb(args: argparse.Namespace) -> int:
             print(problem)
         print(f"FAILED: {len(exc.problems)} problem(s)")
         return 1
+    errors, notes = _check_citations(kb, root, args)
+    if errors:
+        for line in [*errors, *notes]:
+            print(line)
+        print(f"FAILED: {len(errors)} problem(s)")
+        return 1
     counts = kb.counts()
     print(
         f"OK: {counts['procedures']} procedures, {counts['facts']} facts, "
         f"{counts['aliases']} aliases in {len(kb.files)} files"
     )
+    for line in notes:
+        print(line)
     return 0
+
+
+def _check_citations(kb, root: Path, args: argparse.Namespace) -> tuple[list[str], list[str]]:
+    """Check cited documents against the legal registry: (problems that fail, warnings and counts)."""
+    import datetime as dt
+
+    from knowledge.legal import check_citations, load_registry
+    from knowledge.loader import LEGAL_FILE
+
+    path = root / LEGAL_FILE
+    if not path.exists():
+        return [], [f"warning: no {LEGAL_FILE} in {root}: cited documents not checked"]
+    registry, problems = load_registry(path)
+    max_age = args.max_age if args.max_age is not None else _settings(args).checked_max_age_days
+    today = dt.date.fromisoformat(args.today) if args.today else dt.date.today()
+    report = check_citations(kb, registry, root, today, max_age)
+    notes = [f"warning: {w}" for w in report.warnings]
+    notes.append(f"legal registry: {len(registry)} documents, {len(report.warnings)} warning(s)")
+    return [str(p) for p in [*problems, *report.errors]], notes
 
 
 def _matcher(args: argparse.Namespace):
@@ -137,6 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check-kb", help="validate the knowledge base")
     check.add_argument("path", nargs="?", help="folder of YAML files (default: the configured one)")
+    check.add_argument("--max-age", type=int, help="warn when an entry was checked more than this many days ago")
+    check.add_argument("--today", help="the date to check against, YYYY-MM-DD (default: today)")
     check.set_defaults(func=cmd_check_kb)
 
     ask = sub.add_parser("ask", help="answer a question ('-' reads one per line from stdin)")

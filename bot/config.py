@@ -66,6 +66,8 @@ class Settings(_Section):
     privacy: PrivacySettings = PrivacySettings()
     limits: LimitSettings = LimitSettings()
     log_buffer_size: int = Field(default=10_000, ge=10)
+    # check-kb warns when a procedure was last checked longer ago than this
+    checked_max_age_days: int = Field(default=180, ge=1)
     # python-telegram-bot's rate limiter keeps sending under Telegram's limits (and honours 429)
     telegram_rate_limit: bool = True
 

@@ -15,6 +15,8 @@ from knowledge.schema import Entry, Fact, Procedure, Synonyms
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SYNONYMS_FILE = "synonyms.yaml"
+# the registry of cited legal documents, read and checked by knowledge.legal
+LEGAL_FILE = "legal.yaml"
 # A file may add aliases to entries defined elsewhere (e.g. aliases learned in review):
 #   aliases: {khai-sinh: [cách hỏi 1, cách hỏi 2]}
 ALIASES_SECTION = "aliases"
@@ -237,6 +239,8 @@ def load_knowledge(root: Path | str = DATA_DIR, extra_files: Iterable[Path] = ()
             continue
         if path.name == SYNONYMS_FILE:
             synonyms = _load_synonyms(doc, name, problems) or synonyms
+            continue
+        if path.name == LEGAL_FILE:
             continue
         for entry, entry_path in _validate_entries(doc, name, problems):
             line = doc.line(entry_path)

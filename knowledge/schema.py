@@ -66,6 +66,8 @@ class LegalDocument(Strict):
     title: Text
     issued: dt.date | None = None
     note: Text | None = None
+    # the fields this document is the basis of, named beside them in answers
+    covers: list[Literal["fee", "processing_time"]] = Field(default_factory=list)
 
 
 class EntryBase(Strict):
@@ -116,6 +118,8 @@ class Source(Strict):
     file: Text | None = None
     publisher: Text | None = None
     url: Text | None = None
+    # true when the date is inferred from the events the article reports, not printed on it
+    date_inferred: bool = False
 
 
 class Fact(EntryBase):
