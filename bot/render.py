@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from bot import texts
-from knowledge.schema import METHOD_LABELS, Entry, Fact, Procedure
+from knowledge.schema import METHOD_LABELS, Entry, Fact, LegalDocument, Procedure
 
 MAX_MESSAGE = 4096
 MAX_DOCUMENTS_IN_SUMMARY = 8
@@ -69,15 +69,39 @@ def _per_channel(proc: Procedure, attr: str) -> list[str]:
     return lines
 
 
+def document_name(law: LegalDocument) -> str:
+    """A cited document as people name it: "Thông tư 75/2022/TT-BTC"."""
+    kind = next((k for k in texts.DOCUMENT_KINDS if law.title.startswith(k)), None)
+    if kind in ("Luật", "Bộ luật") and "sửa đổi" not in law.title:
+        # a code is known by its name: "Luật Cư trú 68/2020/QH14"
+        return f"{law.title.split('(')[0].strip()} {law.number}"
+    if kind is None:
+        kind = next((k for part, k in texts.DOCUMENT_KIND_BY_NUMBER.items() if part in law.number), "Văn bản")
+    return f"{kind} {law.number}"
+
+
+def basis_suffix(proc: Procedure, field: str, value: str) -> str:
+    """" (theo …)" naming the documents a fee or time rests on, unless the text already names them all."""
+    laws = [law for law in proc.legal_basis if field in law.covers and law.number not in value]
+    if not laws:
+        return ""
+    return " " + texts.BASIS.format(documents=", ".join(document_name(law) for law in laws))
+
+
+def _with_basis(proc: Procedure, field: str) -> str:
+    value = _short(proc, field)
+    return esc(value + basis_suffix(proc, field, value))
+
+
 def section_lines(proc: Procedure, section: str) -> list[str]:
     """The full content of one section of a procedure, as HTML lines under its heading."""
     heading = _bold(texts.HEADINGS[section])
     if section == "documents":
         return [heading, *(_document_line(d) for d in proc.documents)]
     if section == "processing_time":
-        return [heading, esc(proc.processing_time), *_per_channel(proc, "processing_time")]
+        return [heading, _with_basis(proc, "processing_time"), *_per_channel(proc, "processing_time")]
     if section == "fee":
-        return [heading, esc(proc.fee), *_per_channel(proc, "fee")]
+        return [heading, _with_basis(proc, "fee"), *_per_channel(proc, "fee")]
     if section == "agency":
         methods = ", ".join(METHOD_LABELS[c.method] for c in proc.channels)
         lines = [heading, esc(proc.agency), f"{_bold(texts.HEADINGS['channels'])}: {esc(methods)}"]
@@ -115,7 +139,7 @@ def render_procedure(proc: Procedure, field: str | None = None) -> str:
         lines = [title, "", *section_lines(proc, field), ""]
         for other in ("processing_time", "fee", "agency"):
             if other != field:
-                lines.append(f"{_bold(texts.HEADINGS[other])}: {esc(_short(proc, other))}")
+                lines.append(f"{_bold(texts.HEADINGS[other])}: {_short_line(proc, other)}")
         return "\n".join(lines + _procedure_footer(proc))
     docs = proc.documents[:MAX_DOCUMENTS_IN_SUMMARY]
     lines = [title, f"<i>{esc(proc.summary)}</i>", "", _bold(texts.HEADINGS["documents"])]
@@ -124,8 +148,13 @@ def render_procedure(proc: Procedure, field: str | None = None) -> str:
         lines.append(esc(texts.MORE_DOCUMENTS.format(n=len(proc.documents) - len(docs))))
     lines.append("")
     for other in ("processing_time", "fee", "agency"):
-        lines.append(f"{_bold(texts.HEADINGS[other])}: {esc(_short(proc, other))}")
+        lines.append(f"{_bold(texts.HEADINGS[other])}: {_short_line(proc, other)}")
     return "\n".join(lines + _procedure_footer(proc))
+
+
+def _short_line(proc: Procedure, field: str) -> str:
+    # fee and time lines carry their legal basis wherever they are shown
+    return _with_basis(proc, field) if field in ("fee", "processing_time") else esc(_short(proc, field))
 
 
 def _short(proc: Procedure, field: str) -> str:

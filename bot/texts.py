@@ -89,11 +89,17 @@ HEADINGS = {
 }
 ORIGINALS = "{n} bản chính"
 COPIES = "{n} bản sao"
-CHECKED = "Cập nhật: {date}."
+CHECKED = "Thông tin được kiểm tra ngày {date}."
 OFFICIAL = "Thông tin trên Cổng Dịch vụ công quốc gia (dichvucong.gov.vn) là căn cứ chính thức."
 SOURCE = "Nguồn: {source}"
 TODAY = "Hiện nay: {place}"
 NOTE = "Ghi chú: {note}"
+# the legal basis named beside a fee or a time limit, e.g. "(theo Thông tư 75/2022/TT-BTC)"
+BASIS = "(theo {documents})"
+# the kind of a legal document, read from the start of its title or from its number
+DOCUMENT_KINDS = ("Bộ luật", "Luật", "Nghị quyết", "Nghị định", "Thông tư liên tịch", "Thông tư", "Quyết định")
+DOCUMENT_KIND_BY_NUMBER = {"NQ-": "Nghị quyết", "NĐ-": "Nghị định", "TTLT": "Thông tư liên tịch",
+                           "TT-": "Thông tư", "QĐ-": "Quyết định", "QH": "Luật"}
 MORE_DOCUMENTS = "… và {n} giấy tờ khác (bấm Hồ sơ)"
 FEEDBACK_UP = "👍"
 FEEDBACK_DOWN = "👎"
