@@ -177,7 +177,10 @@ def render_fact(fact: Fact) -> str:
     if fact.note:
         lines.append(f"<i>{esc(texts.NOTE.format(note=fact.note))}</i>")
     source = fact.source.title
-    extras = [p for p in (fact.source.publisher, _date(fact.source.date)) if p]
+    date = _date(fact.source.date)
+    if date and fact.source.date_inferred:
+        date = texts.DATE_INFERRED.format(date=date)
+    extras = [p for p in (fact.source.publisher, date) if p]
     if extras:
         source += f" ({', '.join(extras)})"
     lines.append(esc(texts.SOURCE.format(source=source)))

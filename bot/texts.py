@@ -92,6 +92,8 @@ COPIES = "{n} bản sao"
 CHECKED = "Thông tin được kiểm tra ngày {date}."
 OFFICIAL = "Thông tin trên Cổng Dịch vụ công quốc gia (dichvucong.gov.vn) là căn cứ chính thức."
 SOURCE = "Nguồn: {source}"
+# a publication date read from the events an article reports, not printed on it
+DATE_INFERRED = "{date}, ngày suy ra từ nội dung bài"
 TODAY = "Hiện nay: {place}"
 NOTE = "Ghi chú: {note}"
 # the legal basis named beside a fee or a time limit, e.g. "(theo Thông tư 75/2022/TT-BTC)"

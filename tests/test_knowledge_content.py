@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -74,3 +75,50 @@ def test_national_frame_is_covered(real_kb):
     text = " ".join(fold(f.title + " " + f.answer) for f in real_kb.facts)
     for needle in ["30c", "76", "papi", "par index", "sipas"]:
         assert needle in text, needle
+
+
+GENERIC_LIST = "dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh.html"
+DEAD_ROUTE = "dvc-chi-tiet-thu-tuc-hanh-chinh.html"
+
+
+def test_procedures_with_national_codes_link_to_their_national_record(real_kb):
+    for proc in real_kb.procedures:
+        for code in proc.codes:
+            assert re.fullmatch(r"[123]\.\d{6}", code), (proc.id, code)
+        if proc.codes:
+            assert proc.source_url and "dichvucong.gov.vn/thu-tuc-hanh-chinh/" in proc.source_url, proc.id
+        assert DEAD_ROUTE not in (proc.source_url or ""), proc.id
+    linked = [p for p in real_kb.procedures if p.codes]
+    assert len(linked) >= 25
+    assert all(GENERIC_LIST not in (p.source_url or "") for p in linked)
+
+
+def test_plans_in_the_seeds_are_told_as_plans(real_kb):
+    facts = real_kb.entries
+    assert "sẽ báo cáo" in facts["tam-ky-bao-cao-hoi-nghi-lan-thu-5-2016"].answer
+    assert "sẽ ban hành" in facts["tam-ky-nghi-quyet-chuyen-de-cchc"].answer
+    assert facts["tphcm-iso-9001-2008"].answer.startswith("Phương hướng năm 2013")
+    centre = facts["an-giang-trung-tam-du-lieu-giai-doan-2"]
+    assert "sẽ tiếp tục đầu tư" in centre.answer and centre.period is None
+    postal = facts["an-giang-tra-ket-qua-qua-buu-dien-2016-2020"]
+    assert "70%" in postal.answer and "2016-2020" not in postal.answer + postal.title and postal.period is None
+
+
+def test_a_count_the_base_made_says_so(real_kb):
+    hue = real_kb.entries["hue-cchc-sau-noi-dung-2011-2020"]
+    assert "6 nội dung" in hue.answer and "cơ sở tri thức đếm" in (hue.note or "")
+
+
+def test_publication_dates_read_from_event_dates_are_marked_inferred(real_kb):
+    printed = {"000_952094cb5b30990f.txt", "002_8c6fb9c39e094767.txt"}  # these articles print their date
+    for fact in real_kb.facts:
+        if fact.source.file:
+            assert fact.source.date_inferred == (fact.source.file not in printed), fact.id
+
+
+def test_an_inferred_date_is_shown_as_inferred(real_kb):
+    from bot.render import render_fact, visible
+
+    shown = visible(render_fact(real_kb.entries["an-giang-papi-2014"]))
+    assert "30/12/2015, ngày suy ra từ nội dung bài" in shown
+    assert "ngày suy ra" not in visible(render_fact(real_kb.entries["hue-hai-long-2017"]))
