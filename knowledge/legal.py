@@ -96,8 +96,8 @@ def load_registry(path: Path) -> tuple[LegalRegistry, list[Problem]]:
             problems.append(
                 Problem(name, line, record.number, f"replaced by '{record.replaced_by}', which is not in the registry")
             )
-        if bool(record.replaced_by) != bool(record.replaced_from):
-            problems.append(Problem(name, line, record.number, "give both replaced_by and replaced_from"))
+        if record.replaced_from and not record.replaced_by:
+            problems.append(Problem(name, line, record.number, "replaced_from without replaced_by"))
     return registry, problems
 
 
@@ -160,10 +160,11 @@ def check_citations(
                     Problem(file, line, entry.id, f"cites {law.number}, which is not in the legal registry")
                 )
                 continue
-            if record.replaced_by and record.replaced_from:
-                when = record.replaced_from.strftime("%d/%m/%Y")
+            if record.replaced_by:
+                # a replacement whose date is unknown counts as in force before any check
+                when = record.replaced_from.strftime("%d/%m/%Y") if record.replaced_from else "an unknown date"
                 message = f"cites {law.number}, replaced by {record.replaced_by} from {when}"
-                if record.replaced_from <= entry.checked:
+                if record.replaced_from is None or record.replaced_from <= entry.checked:
                     report.errors.append(Problem(file, line, entry.id, message))
                 elif record.replaced_from <= today:
                     report.warnings.append(Problem(file, line, entry.id, message + " (after it was checked)"))

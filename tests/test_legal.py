@@ -80,13 +80,27 @@ def test_staleness_alone_does_not_fail_check_kb_and_the_age_is_configurable(tmp_
     assert "warning: data/procedures.yaml:2: khai-sinh: checked 2026-11-20, 11 days ago (limit 5)" in done.stdout
 
 
+def test_a_replacement_of_unknown_date_counts_as_in_force(tmp_path):
+    kb = load_knowledge(FIXTURE)
+    path = tmp_path / "legal.yaml"
+    text = (FIXTURE / "legal.yaml").read_text(encoding="utf-8")
+    path.write_text(text.replace("    title: Luật Hộ tịch\n", "    title: Luật Hộ tịch\n    replaced_by: 41/2024/QH15\n"), encoding="utf-8")
+    registry, problems = load_registry(path)
+    assert not problems
+    report = check_citations(kb, registry, FIXTURE, TODAY)
+    assert any(
+        p.entry_id == "khai-sinh" and "replaced by 41/2024/QH15 from an unknown date" in p.message for p in report.errors
+    )
+
+
 def test_registry_problems_are_reported(tmp_path):
     path = tmp_path / "legal.yaml"
     path.write_text(
         "documents:\n"
         "  - number: 45/2013/QH13\n    title: Luật Đất đai\n    replaced_by: 31/2024/QH15\n    replaced_from: 2024-08-01\n"
         "  - number: 45/2013/QH13\n    title: Luật Đất đai\n"
-        "  - number: 1/2020/TT-X\n    title: Thông tư\n    issued: not a date\n",
+        "  - number: 1/2020/TT-X\n    title: Thông tư\n    issued: not a date\n"
+        "  - number: 2/2020/TT-X\n    title: Thông tư\n    replaced_from: 2021-01-01\n",
         encoding="utf-8",
     )
     registry, problems = load_registry(path)
@@ -94,6 +108,7 @@ def test_registry_problems_are_reported(tmp_path):
     assert any(m == "legal.yaml:6: 45/2013/QH13: listed twice (first at line 2)" for m in messages)
     assert any("legal.yaml:8:" in m and "issued" in m for m in messages)
     assert any("replaced by '31/2024/QH15', which is not in the registry" in m for m in messages)
+    assert any("2/2020/TT-X: replaced_from without replaced_by" in m for m in messages)
 
 
 def test_numbers_match_whatever_the_case_spaces_or_d_spelling():
@@ -112,4 +127,4 @@ def test_the_shipped_base_cites_only_registered_current_documents():
 def test_the_documents_the_review_found_unconfirmed_are_not_cited():
     kb = load_knowledge(REAL)
     cited = {law.number for p in kb.procedures for law in p.legal_basis}
-    assert not cited & {"135/2025/QH15", "217/2026/NĐ-CP", "16/2025/TT-BTC"}
+    assert not cited & {"135/2025/QH15", "217/2026/NĐ-CP"}
