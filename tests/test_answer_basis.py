@@ -71,4 +71,4 @@ async def test_a_fee_question_answers_with_the_basis_and_the_date_checked(bot):
     assert lines[2] == "💰 Phí, lệ phí"
     assert lines[3].endswith("(theo Thông tư 85/2019/TT-BTC)")
     assert "(theo Luật Xây dựng 50/2014/QH13)" in _line(text, "⏱ Thời hạn giải quyết:")
-    assert "Thông tin được kiểm tra ngày 24/11/2026." in text
+    assert "Thông tin được kiểm tra ngày 01/12/2026." in text
