@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, func, literal, select, union_all
 
 from bot.storage import Feedback, QueryLog, ReviewAction, Storage
 
@@ -73,24 +73,49 @@ def _handled():
     )
 
 
+def _branches() -> list[tuple[str, list]]:
+    """Why a row needs review, as conditions (each served by an index)."""
+    return [
+        ("not_found", [_Q.c.outcome == "not_found"]),
+        ("suggest", [_Q.c.outcome == "suggest", _Q.c.chosen_entry_id.is_(None)]),
+        # driven from the few 👎 rows, looked up by ref: never a scan of every answer
+        # (the outcome is wrapped so that no planner walks the outcome index instead)
+        ("disliked", [_Q.c.ref.in_(select(_F.c.ref).where(_F.c.value < 0)),
+                      func.coalesce(_Q.c.outcome, "").in_(("answer", "opened"))]),
+    ]
+
+
 def _items(*conditions, columns=()):
     """Rows that need review (unanswered, suggestions nobody chose, answers that got 👎)."""
     base = [_Q.c.id, _Q.c.group_key, *columns]
     common = [_Q.c.group_key != "", _Q.c.channel != "flood", *conditions]
-    not_found = select(*base, literal("not_found").label("reason")).where(
-        _Q.c.outcome == "not_found", *common
-    )
-    suggest = select(*base, literal("suggest").label("reason")).where(
-        _Q.c.outcome == "suggest", _Q.c.chosen_entry_id.is_(None), *common
-    )
-    disliked = (
-        select(*base, literal("disliked").label("reason"))
-        .where(_Q.c.id.in_(
-            select(_Q.c.id).select_from(_F.join(_Q, _Q.c.ref == _F.c.ref))
-            .where(_F.c.value < 0, _Q.c.outcome.in_(("answer", "opened")))
-        ), *common)
-    )
-    return union_all(not_found, suggest, disliked).subquery("items")
+    return union_all(*(
+        select(*base, literal(reason).label("reason")).where(*where, *common)
+        for reason, where in _branches()
+    )).subquery("items")
+
+
+def _per_group(conditions: list, join=None):
+    """Per group: how many rows need review, for each reason, and the newest; grouped in each
+    reason's own index order, then combined (a few rows per group)."""
+    parts = []
+    for reason, where in _branches():
+        stmt = select(
+            _Q.c.group_key.label("key"), func.count().label("n"), func.max(_Q.c.id).label("last"),
+            *(func.count().label(r) if r == reason else literal(0).label(r) for r in REASONS),
+        )
+        if join is not None:
+            stmt = stmt.select_from(_Q.join(join, and_(join.c.group_key == _Q.c.group_key,
+                                                       _Q.c.id <= join.c.upto)))
+        parts.append(
+            stmt.where(*where, _Q.c.group_key != "", _Q.c.channel != "flood", *conditions)
+            .group_by(_Q.c.group_key)
+        )
+    rows = union_all(*parts).subquery()
+    return select(
+        rows.c.key, func.sum(rows.c.n).label("n"), func.max(rows.c.last).label("last"),
+        *(func.sum(rows.c[r]).label(r) for r in REASONS),
+    ).group_by(rows.c.key)
 
 
 def _reason_sums(items) -> list:
@@ -99,10 +124,6 @@ def _reason_sums(items) -> list:
 
 def _reasons(row) -> set[str]:
     return {r for r in REASONS if getattr(row, r)}
-
-
-def _unhandled(items, handled):
-    return or_(handled.c.upto.is_(None), items.c.id > handled.c.upto)
 
 
 def latest_id(storage: Storage) -> int:
@@ -115,33 +136,39 @@ def review_page(
     storage: Storage, page: int = 0, per_page: int = 5, since: dt.datetime | None = None
 ) -> ReviewPage:
     """One page of the queue: groups busiest first (then most recent)."""
-    conditions = [_Q.c.created_at >= since] if since else []
-    items = _items(*conditions)
-    handled = _handled()
-    grouped = (
-        select(
-            items.c.group_key,
-            func.count().label("n"),
-            func.max(items.c.id).label("last"),
-            *_reason_sums(items),
-        )
-        .select_from(items.outerjoin(handled, handled.c.group_key == items.c.group_key))
-        .where(_unhandled(items, handled))
-        .group_by(items.c.group_key)
-        .subquery("grouped")
-    )
     page = max(page, 0)
-    stmt = (
-        select(
-            grouped,
-            func.count().over().label("groups"),
-            func.sum(grouped.c.n).over().label("questions"),
-        )
-        .order_by(grouped.c.n.desc(), grouped.c.last.desc())
-        .limit(per_page)
-        .offset(page * per_page)
-    )
     with storage.engine.connect() as connection:
+        conditions = []
+        if since:
+            # rows are logged in time order: the period is an id range, which every index holds
+            first = connection.execute(select(func.min(_Q.c.id)).where(_Q.c.created_at >= since)).scalar()
+            if first is None:
+                return ReviewPage([], 0, 0, 0, 1)
+            # "+ 0": filter inside the reason's index rather than walk the table by id
+            conditions.append(_Q.c.id + 0 >= first)
+        everything = _per_group(conditions).subquery("everything")
+        # rows covered by actions are few groups: count them apart and subtract
+        covered = _per_group(conditions, join=_handled()).subquery("covered")
+        remaining = (everything.c.n - func.coalesce(covered.c.n, 0))
+        grouped = (
+            select(
+                everything.c.key, remaining.label("n"), everything.c.last,
+                *((everything.c[r] - func.coalesce(covered.c[r], 0)).label(r) for r in REASONS),
+            )
+            .select_from(everything.outerjoin(covered, covered.c.key == everything.c.key))
+            .where(remaining > 0)
+            .subquery("grouped")
+        )
+        stmt = (
+            select(
+                grouped,
+                func.count().over().label("groups"),
+                func.sum(grouped.c.n).over().label("questions"),
+            )
+            .order_by(grouped.c.n.desc(), grouped.c.last.desc())
+            .limit(per_page)
+            .offset(page * per_page)
+        )
         rows = connection.execute(stmt).all()
         if not rows and page > 0:  # past the end (the queue shrank): the last page instead
             total = connection.execute(select(func.count()).select_from(grouped)).scalar() or 0
@@ -151,7 +178,7 @@ def review_page(
     if not rows:
         return ReviewPage([], 0, 0, 0, 1)
     total_groups, total_questions = int(rows[0].groups), int(rows[0].questions)
-    groups = [GroupSummary(r.group_key, int(r.n), texts.get(r.last, ""), _reasons(r)) for r in rows]
+    groups = [GroupSummary(r.key, int(r.n), texts.get(r.last, ""), _reasons(r)) for r in rows]
     pages = max(1, -(-total_groups // per_page))
     return ReviewPage(groups, total_groups, total_questions, page, pages)
 

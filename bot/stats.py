@@ -55,42 +55,39 @@ class Stats:
         return self.outcomes[outcome] / self.total if self.total else 0.0
 
 
-def _day(engine):
-    """The UTC day of a row, as text, in the database's own dialect."""
-    if engine.dialect.name == "postgresql":
-        return func.to_char(func.timezone("UTC", _Q.c.created_at), "YYYY-MM-DD")
-    return func.substr(_Q.c.created_at, 1, 10)  # SQLite keeps UTC times as ISO text
-
-
-def compute_stats(storage: Storage, days: int, today: dt.date | None = None) -> Stats:
-    """Counts for the last ``days`` days, aggregated by the database."""
+def compute_stats(storage: Storage, days: int, today: dt.datetime | dt.date | None = None) -> Stats:
+    """Counts for the last ``days`` days, aggregated by the database (index ranges, no row scan
+    in Python)."""
     today = today or dt.datetime.now(dt.UTC).date()
     start = today - dt.timedelta(days=days - 1)
-    since = dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)
-    day = _day(storage.engine).label("day")
-    stmt = (
-        select(day, _Q.c.outcome, _Q.c.entry_id, func.count().label("n"))
-        .where(_Q.c.created_at >= since, _Q.c.outcome.in_(OUTCOMES))
-        .group_by(day, _Q.c.outcome, _Q.c.entry_id)
+    bounds = [dt.datetime.combine(start + dt.timedelta(days=i), dt.time(), tzinfo=dt.UTC)
+              for i in range(days + 1)]
+    since = bounds[0]
+    stats = Stats(days=days)
+    stats.daily = {start + dt.timedelta(days=i): Counter() for i in range(days)}
+    in_period = _Q.c.created_at >= since
+    entries = (
+        select(_Q.c.entry_id, func.count().label("n"))
+        .where(_Q.c.outcome == "answer", _Q.c.entry_id.is_not(None), in_period)
+        .group_by(_Q.c.entry_id).order_by(func.count().desc(), _Q.c.entry_id).limit(5)
     )
     votes = select(
         func.coalesce(func.sum(case((_F.c.value > 0, 1), else_=0)), 0),
         func.coalesce(func.sum(case((_F.c.value < 0, 1), else_=0)), 0),
     ).where(_F.c.created_at >= since)
-    stats = Stats(days=days)
-    stats.daily = {start + dt.timedelta(days=i): Counter() for i in range(days)}
-    entries: Counter = Counter()
     with storage.engine.connect() as connection:
-        for row in connection.execute(stmt):
-            stats.outcomes[row.outcome] += row.n
-            if row.entry_id:
-                entries[row.entry_id] += row.n
-            moment = dt.date.fromisoformat(str(row.day)[:10])
-            if moment in stats.daily:
-                stats.daily[moment][row.outcome] += row.n
+        # one count per outcome and day: each is a range of the (outcome, created_at) index
+        for outcome in OUTCOMES:
+            for day, (low, high) in zip(stats.daily, itertools.pairwise(bounds), strict=True):
+                count = connection.execute(
+                    select(func.count()).select_from(_Q)
+                    .where(_Q.c.outcome == outcome, _Q.c.created_at >= low, _Q.c.created_at < high)
+                ).scalar() or 0
+                stats.daily[day][outcome] = count
+                stats.outcomes[outcome] += count
+        stats.top_entries = [(r.entry_id, int(r.n)) for r in connection.execute(entries)]
         stats.up, stats.down = (int(v) for v in connection.execute(votes).one())
     stats.total = sum(stats.outcomes.values())
-    stats.top_entries = entries.most_common(5)
     # the same groups and counts as /review, limited to the period
     stats.top_unanswered = [(g.text, g.count) for g in review_page(storage, 0, 5, since=since).groups]
     return stats
@@ -134,20 +131,34 @@ def safe_cell(value: object) -> object:
     return "" if value is None else value
 
 
+def _iso_time(engine):
+    """A row's time as ISO 8601 text in UTC, formatted by the database (cheaper than per row here)."""
+    if engine.dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", _Q.c.created_at), 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')
+    return func.replace(_Q.c.created_at, " ", "T").concat("+00:00")
+
+
+# columns people type into; the others are written by the bot itself
+_TYPED = tuple(EXPORT_COLUMNS.index(name) for name in ("raw_text", "normalized"))
+
+
 def query_rows(storage: Storage, since: dt.datetime | None = None) -> Iterator[tuple]:
-    """Export rows in time order, streamed from the database a batch at a time."""
-    columns = [_Q.c[name] for name in EXPORT_COLUMNS]
-    stmt = select(*columns).order_by(_Q.c.created_at)
-    if since:
-        stmt = stmt.where(_Q.c.created_at >= since)
+    """Export rows in log order, streamed from the database a batch at a time."""
+    columns = [_iso_time(storage.engine), *(_Q.c[name] for name in EXPORT_COLUMNS[1:])]
+    stmt = select(*columns).order_by(_Q.c.id)
     with storage.engine.connect() as connection:
+        if since:
+            # rows are logged in time order: start at the first id of the period, walk the key
+            first = connection.execute(select(func.min(_Q.c.id)).where(_Q.c.created_at >= since)).scalar()
+            if first is None:
+                return
+            stmt = stmt.where(_Q.c.id >= first, _Q.c.created_at >= since)
         result = connection.execution_options(stream_results=True, yield_per=STREAM_ROWS).execute(stmt)
         for partition in result.partitions():
-            yield from partition
-
-
-def _cells(row: tuple) -> list:
-    return [_utc(v).isoformat() if isinstance(v, dt.datetime) else safe_cell(v) for v in row]
+            for row in partition:
+                if any(isinstance(row[i], str) and row[i].startswith(FORMULA_STARTS) for i in _TYPED):
+                    row = tuple(safe_cell(v) for v in row)
+                yield row
 
 
 def write_csv(rows: Iterator[tuple], out: TextIO) -> int:
@@ -157,7 +168,7 @@ def write_csv(rows: Iterator[tuple], out: TextIO) -> int:
     writer.writerow(EXPORT_COLUMNS)
     count = 0
     for row in rows:
-        writer.writerow(_cells(row))
+        writer.writerow(row)
         count += 1
     return count
 
@@ -193,7 +204,7 @@ def export_zip(
             writer.writerow(EXPORT_COLUMNS)
             in_part = 0
             for row in rows:
-                writer.writerow(_cells(row))
+                writer.writerow(row)
                 in_part += 1
                 if in_part % STREAM_ROWS == 0:
                     out.flush()

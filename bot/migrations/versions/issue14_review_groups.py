@@ -52,6 +52,7 @@ def upgrade() -> None:
         batch_op.create_index("ix_query_log_group", ["group_key", "id"], unique=False)
         batch_op.create_index("ix_query_log_review", ["outcome", "group_key", "channel", "chosen_entry_id"],
                               unique=False)
+        batch_op.create_index("ix_query_log_stats", ["outcome", "entry_id", "created_at"], unique=False)
 
 
 def _backfill() -> None:
@@ -87,6 +88,7 @@ def _backfill() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("query_log", schema=None) as batch_op:
+        batch_op.drop_index("ix_query_log_stats")
         batch_op.drop_index("ix_query_log_review")
         batch_op.drop_index("ix_query_log_group")
         batch_op.drop_column("group_key")
