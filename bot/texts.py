@@ -156,3 +156,5 @@ CLI_REVIEW_HINT = (
 )
 CLI_UNDO_HINT = "(thao tác số {id}; hoàn tác: main.py review undo {id})"
 CLI_UNKNOWN_ENTRY = "Không có mục '{entry}' trong cơ sở tri thức."
+CONSOLE_FILE = "[tệp đã lưu: {path}]"
+CONSOLE_PHOTO = "[ảnh đã lưu: {path}]"
