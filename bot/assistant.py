@@ -142,6 +142,24 @@ class Assistant:
         )
         return Answer(result, reply, ref)
 
+    def log_opened(self, entry_id: str, text: str, *, user_id: int | None, chat_type: str = "private") -> str:
+        """Log an entry opened without a question (deep link, catalogue); returns the ref its
+        👍/👎 buttons carry. Kept out of the answer statistics by its outcome."""
+        ref = new_ref()
+        self.logger.add(
+            {
+                "ref": ref,
+                "user_key": self.user(user_id),
+                "chat_type": chat_type,
+                "channel": self.channel,
+                "raw_text": text[:4096],
+                "normalized": entry_id.replace("-", " "),
+                "outcome": "opened",
+                "entry_id": entry_id,
+            }
+        )
+        return ref
+
     def log_flood(self, text: str, *, user_id: int | None, chat_type: str = "private") -> None:
         """Log a question that flood control left unanswered."""
         self.logger.add(

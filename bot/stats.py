@@ -32,6 +32,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Telegram bots may upload 50 MB; a compressed part is closed well before that
 PART_BYTES = 45 * 1024 * 1024
 STREAM_ROWS = 5000
+CHECK_ROWS = 1000  # rows between looks at the size of the part being written
 
 _Q = QueryLog.__table__
 _F = Feedback.__table__
@@ -206,7 +207,7 @@ def export_zip(
             for row in rows:
                 writer.writerow(row)
                 in_part += 1
-                if in_part % STREAM_ROWS == 0:
+                if in_part % CHECK_ROWS == 0:
                     out.flush()
                     if raw.tell() > part_bytes - margin:
                         full = True
