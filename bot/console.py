@@ -34,9 +34,9 @@ CHAT = {"id": USER_ID, "type": "private", "first_name": "Bạn"}
 class ConsoleRequest(BaseRequest):
     """Answers the bot's API calls in-process and prints what it sends."""
 
-    def __init__(self, out: TextIO = sys.stdout, files: Path = FILES) -> None:
+    def __init__(self, out: TextIO = sys.stdout, files: Path | None = None) -> None:
         self.out = out
-        self.files = files
+        self.files = files or FILES
         self.message_ids = itertools.count(1)
         self.messages: dict[int, dict[str, Any]] = {}
         self.buttons: list[tuple[int, str]] = []  # (message id, callback data) by number
