@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, func, literal, select, union_all
+from sqlalchemy import and_, case, func, literal, select, text, union_all
 
 from bot.storage import Feedback, QueryLog, ReviewAction, Storage
 
@@ -73,33 +73,41 @@ def _handled():
     )
 
 
-def _branches() -> list[tuple[str, list]]:
+def _disliked(dialect: str):
+    """Rows whose answer got a 👎, found from the few 👎 rows by ref: never a scan of every answer."""
+    if dialect == "postgresql":
+        # an array computed once, then index lookups by ref (a semi-join would scan the log)
+        return [text("query_log.ref = ANY(ARRAY(SELECT feedback.ref FROM feedback WHERE feedback.value < 0))"),
+                _Q.c.outcome.in_(("answer", "opened"))]
+    # SQLite: the outcome is wrapped so that the planner does not walk the outcome index instead
+    return [_Q.c.ref.in_(select(_F.c.ref).where(_F.c.value < 0)),
+            func.coalesce(_Q.c.outcome, "").in_(("answer", "opened"))]
+
+
+def _branches(dialect: str) -> list[tuple[str, list]]:
     """Why a row needs review, as conditions (each served by an index)."""
     return [
         ("not_found", [_Q.c.outcome == "not_found"]),
         ("suggest", [_Q.c.outcome == "suggest", _Q.c.chosen_entry_id.is_(None)]),
-        # driven from the few 👎 rows, looked up by ref: never a scan of every answer
-        # (the outcome is wrapped so that no planner walks the outcome index instead)
-        ("disliked", [_Q.c.ref.in_(select(_F.c.ref).where(_F.c.value < 0)),
-                      func.coalesce(_Q.c.outcome, "").in_(("answer", "opened"))]),
+        ("disliked", _disliked(dialect)),
     ]
 
 
-def _items(*conditions, columns=()):
+def _items(dialect: str, *conditions, columns=()):
     """Rows that need review (unanswered, suggestions nobody chose, answers that got 👎)."""
     base = [_Q.c.id, _Q.c.group_key, *columns]
     common = [_Q.c.group_key != "", _Q.c.channel != "flood", *conditions]
     return union_all(*(
         select(*base, literal(reason).label("reason")).where(*where, *common)
-        for reason, where in _branches()
+        for reason, where in _branches(dialect)
     )).subquery("items")
 
 
-def _per_group(conditions: list, join=None):
+def _per_group(dialect: str, conditions: list, join=None):
     """Per group: how many rows need review, for each reason, and the newest; grouped in each
     reason's own index order, then combined (a few rows per group)."""
     parts = []
-    for reason, where in _branches():
+    for reason, where in _branches(dialect):
         stmt = select(
             _Q.c.group_key.label("key"), func.count().label("n"), func.max(_Q.c.id).label("last"),
             *(func.count().label(r) if r == reason else literal(0).label(r) for r in REASONS),
@@ -146,9 +154,10 @@ def review_page(
                 return ReviewPage([], 0, 0, 0, 1)
             # "+ 0": filter inside the reason's index rather than walk the table by id
             conditions.append(_Q.c.id + 0 >= first)
-        everything = _per_group(conditions).subquery("everything")
+        dialect = storage.engine.dialect.name
+        everything = _per_group(dialect, conditions).subquery("everything")
         # rows covered by actions are few groups: count them apart and subtract
-        covered = _per_group(conditions, join=_handled()).subquery("covered")
+        covered = _per_group(dialect, conditions, join=_handled()).subquery("covered")
         remaining = (everything.c.n - func.coalesce(covered.c.n, 0))
         grouped = (
             select(
@@ -198,10 +207,11 @@ def open_group(storage: Storage, key: str, bound: int | None = None) -> GroupDet
         upto = connection.execute(
             select(func.max(_A.c.last_query_id)).where(_A.c.group_key == key, _A.c.undone_at.is_(None))
         ).scalar() or 0
-        text = func.coalesce(_Q.c.raw_text, _Q.c.normalized)
+        typed = func.coalesce(_Q.c.raw_text, _Q.c.normalized)
         items = _items(
+            storage.engine.dialect.name,
             _Q.c.group_key == key, _Q.c.id > upto, _Q.c.id <= bound,
-            columns=[text.label("text"), _Q.c.suggestions, _Q.c.entry_id],
+            columns=[typed.label("text"), _Q.c.suggestions, _Q.c.entry_id],
         )
         totals = connection.execute(
             select(func.count().label("n"), *_reason_sums(items)).select_from(items)

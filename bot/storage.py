@@ -105,8 +105,9 @@ class ReviewAction(SQLModel, table=True):
 Index("ix_query_log_outcome_created", QueryLog.outcome, QueryLog.created_at)
 Index("ix_query_log_group", QueryLog.group_key, QueryLog.id)
 Index("ix_query_log_stats", QueryLog.outcome, QueryLog.entry_id, QueryLog.created_at)
+# the id last: review reads this index alone (PostgreSQL has no implicit row id in an index)
 Index("ix_query_log_review", QueryLog.outcome, QueryLog.group_key, QueryLog.channel,
-      QueryLog.chosen_entry_id)
+      QueryLog.chosen_entry_id, QueryLog.id)
 
 _QUERY_COLUMNS = [name for name in QueryLogBase.model_fields if name != "created_at"]
 

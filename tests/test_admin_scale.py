@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import random
 import threading
 import time
@@ -23,10 +24,17 @@ from knowledge import Matcher, load_knowledge
 REAL_KB = Path(__file__).resolve().parent.parent / "knowledge" / "data"
 
 
-@pytest.fixture
-def storage():
-    store = Storage("sqlite://")
+PG_URL = os.environ.get("DATABASE_URL_TEST")
+BACKENDS = ["sqlite-file"] + (["postgresql"] if PG_URL else [])
+
+
+@pytest.fixture(params=BACKENDS)
+def storage(request, tmp_path):
+    """The same queries on SQLite and, when it is configured, PostgreSQL (migrated by Alembic)."""
+    store = Storage(f"sqlite:///{tmp_path}/test.db" if request.param == "sqlite-file" else PG_URL)
+    store.delete_all()
     yield store
+    store.delete_all()
     store.close()
 
 

@@ -50,7 +50,7 @@ def upgrade() -> None:
     _backfill()
     with op.batch_alter_table("query_log", schema=None) as batch_op:
         batch_op.create_index("ix_query_log_group", ["group_key", "id"], unique=False)
-        batch_op.create_index("ix_query_log_review", ["outcome", "group_key", "channel", "chosen_entry_id"],
+        batch_op.create_index("ix_query_log_review", ["outcome", "group_key", "channel", "chosen_entry_id", "id"],
                               unique=False)
         batch_op.create_index("ix_query_log_stats", ["outcome", "entry_id", "created_at"], unique=False)
 
