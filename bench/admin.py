@@ -212,6 +212,70 @@ def bench(label: str, url: str, rows: int) -> list[str]:
     return lines
 
 
+def bench_learned(count: int, baseline_count: int) -> list[str]:
+    """Learned aliases: start-up, the 5-second sync and an undo, against the one-by-one way."""
+    from bot.assistant import Assistant
+    from bot.config import load_settings
+    from bot.storage import Storage
+    from knowledge.cache import load_indexed
+
+    rng = random.Random(14)
+    lines = []
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/learned.db"
+        storage = Storage(url)
+        kb, _ = load_indexed(ROOT / "knowledge" / "data", Path(folder) / "cache")
+        ids = list(kb.entries)
+        texts = list(dict.fromkeys(f"{' '.join(rng.sample(WORDS, 4))} {n}" for n in range(count)))
+        storage.record_action(admin_id=1, action="assign", entry_id=None, normalized="", refs=(),
+                              aliases=[(t, t) for t in texts])
+        with storage.engine.begin() as connection:  # spread over the entries
+            from sqlalchemy import text as sql
+
+            connection.execute(sql("UPDATE learned_alias SET entry_id = :e WHERE id % :n = :r"),
+                               [{"e": e, "n": len(ids), "r": r} for r, e in enumerate(ids)])
+        settings = load_settings(Path("/nonexistent"), env={"DATABASE_URL": url})
+        settings.cache_dir = Path(folder) / "cache"
+
+        started = time.perf_counter()
+        assistant = Assistant.create(settings, storage)
+        start_s = time.perf_counter() - started
+        lines.append(f"| start-up with {len(texts):,} learned aliases (bulk) | {start_s:.2f} | |")
+
+        taught = storage.learned_aliases()
+        subset = dict(list(taught.items())[:baseline_count])
+        _, matcher = load_indexed(ROOT / "knowledge" / "data", settings.cache_dir)
+        started = time.perf_counter()
+        for t, e in subset.items():
+            matcher.add_alias(e, t)
+        one_s = time.perf_counter() - started
+        lines.append(f"| baseline: {len(subset):,} added one by one | {one_s:.2f} | bulk is "
+                     f"{one_s / len(subset) * len(texts) / start_s:,.0f}× faster per alias at this size |")
+
+        started = time.perf_counter()
+        storage.learned_aliases()
+        full_s = time.perf_counter() - started
+        started = time.perf_counter()
+        for _ in range(10):
+            assistant.sync_learned()
+        sync_s = (time.perf_counter() - started) / 10
+        lines.append(f"| sync every 5 s, nothing new (reads new rows only) | {sync_s * 1000:.1f} ms | "
+                     f"baseline: reading all {len(texts):,} {full_s * 1000:.0f} ms |")
+
+        text_, entry = next(iter(taught.items()))
+        started = time.perf_counter()
+        assistant.forget([(entry, text_)])
+        undo_s = time.perf_counter() - started
+        started = time.perf_counter()
+        for t in list(taught)[:5000]:
+            assistant.matcher.analyse(t)
+        reanalyse_s = (time.perf_counter() - started) / 5000 * len(texts)
+        lines.append(f"| undo one alias (under the matcher lock) | {undo_s * 1000:.1f} ms | baseline: "
+                     f"re-analysing every learned text ≈ {reanalyse_s:.1f} s |")
+        storage.close()
+    return lines
+
+
 def main() -> None:
     """Parse arguments and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -219,11 +283,19 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("DATABASE_URL_BENCH"),
                         help="PostgreSQL URL of a database the benchmark may empty")
     parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--learned", type=int, default=0, help="also time N learned aliases (e.g. 50000)")
+    parser.add_argument("--learned-baseline", type=int, default=5000)
+    parser.add_argument("--no-log", action="store_true", help="skip the query-log operations")
     parser.add_argument("--operation", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.operation:
         print(json.dumps(run_operation(args.operation, args.url)))
+        return
+    if args.learned:
+        print("| learned aliases | time | notes |\n|---|---|---|")
+        print("\n".join(bench_learned(args.learned, args.learned_baseline)))
+    if args.no_log:
         return
     lines = ["| database | operation | seconds | peak RSS MB | notes |", "|---|---|---|---|---|"]
     with tempfile.TemporaryDirectory() as folder:
