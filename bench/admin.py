@@ -111,9 +111,18 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _rss_mb() -> float:
+    import gc
+
+    import psutil
+
+    gc.collect()
+    return psutil.Process().memory_info().rss / 2**20
+
+
 def run_operation(name: str, url: str) -> dict:
     """One operation in this (fresh) process: seconds, rows and peak RSS."""
-    from sqlalchemy import func, select, text
+    from sqlalchemy import func, select
 
     from bot import review, stats
     from bot.storage import QueryLog, Storage
@@ -128,7 +137,7 @@ def run_operation(name: str, url: str) -> dict:
     elif name == "floor_scan":
         with storage.engine.connect() as connection:
             cursor = connection.execution_options(stream_results=True, yield_per=5000).execute(
-                text("SELECT raw_text FROM query_log"))
+                select(QueryLog.__table__.c.raw_text))
             result["rows"] = sum(len(p) for p in cursor.partitions())
     elif name == "review":
         page = review.review_page(storage, 0, 5)
@@ -249,8 +258,9 @@ def bench_learned(count: int, baseline_count: int) -> list[str]:
         for t, e in subset.items():
             matcher.add_alias(e, t)
         one_s = time.perf_counter() - started
-        lines.append(f"| baseline: {len(subset):,} added one by one | {one_s:.2f} | bulk is "
-                     f"{one_s / len(subset) * len(texts) / start_s:,.0f}× faster per alias at this size |")
+        lines.append(f"| baseline: {len(subset):,} added one by one | {one_s:.2f} | "
+                     f"{one_s / len(subset) * 1e6:,.0f} µs per alias, growing with their number; bulk: "
+                     f"{start_s / len(texts) * 1e6:,.0f} µs per alias, start-up included |")
 
         started = time.perf_counter()
         storage.learned_aliases()
@@ -276,6 +286,61 @@ def bench_learned(count: int, baseline_count: int) -> list[str]:
     return lines
 
 
+def bench_reload(size: int) -> list[str]:
+    """/reload on a synthetic base of ``size`` entries: time, the event loop's longest stall while
+    it runs in a worker thread, and RSS; against the old way (parse and index again, no cache)."""
+    import asyncio
+
+    from bench.match import write_synthetic
+    from bot.assistant import Assistant
+    from bot.config import load_settings
+    from knowledge import Matcher, load_knowledge
+
+    lines = []
+    with tempfile.TemporaryDirectory() as folder:
+        base = write_synthetic(size, Path(folder))
+        settings = load_settings(Path("/nonexistent"), env={"DATABASE_URL": "sqlite://", "KNOWLEDGE_DIR": str(base)})
+        settings.cache_dir = Path(folder) / "cache"
+        assistant = Assistant.create(settings)  # writes the cache, as the first start does
+
+        async def timed(work) -> tuple[float, float]:
+            stall = 0.0
+            done = False
+
+            async def ticker() -> None:
+                nonlocal stall
+                while not done:
+                    before = time.perf_counter()
+                    await asyncio.sleep(0.005)
+                    stall = max(stall, time.perf_counter() - before - 0.005)
+
+            task = asyncio.create_task(ticker())
+            started = time.perf_counter()
+            await asyncio.to_thread(work)
+            elapsed = time.perf_counter() - started
+            done = True
+            await task
+            return elapsed, stall
+
+        def old_reload() -> None:
+            kb = load_knowledge(settings.knowledge_dir)
+            Matcher(kb, learned={})
+
+        for label, work in (
+            ("baseline: parse and index again (no cache)", old_reload),
+            ("/reload, files unchanged (from the cache)", assistant.reload),
+        ):
+            elapsed, stall = asyncio.run(timed(work))
+            lines.append(f"| {size:,} entries | {label} | {elapsed:.2f} | {stall * 1000:.0f} | {_rss_mb():.0f} |")
+            print(lines[-1], file=sys.stderr)
+        first = next(base.rglob("*.yaml"))
+        first.write_text(first.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        elapsed, stall = asyncio.run(timed(assistant.reload))
+        lines.append(f"| {size:,} entries | /reload after an edit (rebuilds the cache) | {elapsed:.2f} | "
+                     f"{stall * 1000:.0f} | {_rss_mb():.0f} |")
+    return lines
+
+
 def main() -> None:
     """Parse arguments and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -285,6 +350,7 @@ def main() -> None:
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--learned", type=int, default=0, help="also time N learned aliases (e.g. 50000)")
     parser.add_argument("--learned-baseline", type=int, default=5000)
+    parser.add_argument("--reload", type=int, default=0, help="also time /reload on a synthetic base of N entries")
     parser.add_argument("--no-log", action="store_true", help="skip the query-log operations")
     parser.add_argument("--operation", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -295,6 +361,9 @@ def main() -> None:
     if args.learned:
         print("| learned aliases | time | notes |\n|---|---|---|")
         print("\n".join(bench_learned(args.learned, args.learned_baseline)))
+    if args.reload:
+        print("| base | reload | seconds | longest event-loop stall ms | RSS after MB |\n|---|---|---|---|---|")
+        print("\n".join(bench_reload(args.reload)))
     if args.no_log:
         return
     lines = ["| database | operation | seconds | peak RSS MB | notes |", "|---|---|---|---|---|"]

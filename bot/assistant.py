@@ -12,7 +12,7 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
-from bot import learned
+from bot import learned, rebuild
 from bot.config import Settings
 from bot.querylog import QueryLogger, new_ref
 from bot.replies import Reply, match_reply
@@ -186,7 +186,10 @@ class Assistant:
         ``KnowledgeError`` and keep the old one. Blocking: call it off the event loop."""
         ticket = next(self.reload_tickets)
         with self.reload_lock:
-            kb, matcher = load_indexed(self.settings.knowledge_dir, self.settings.cache_dir)
+            root, cache = self.settings.knowledge_dir, self.settings.cache_dir
+            if cache is not None and not rebuild.cache_is_current(root, cache):
+                rebuild.rebuild(root, cache)  # parsing and indexing happen in a child process
+            kb, matcher = load_indexed(root, cache)
             matcher.thresholds = _thresholds(self.settings)
             with self.lock:
                 taught = dict(self.learned_version)
