@@ -35,6 +35,10 @@ _VOCABULARY = (
     "xay dung giay phep sua chua nha o chuyen truong cho con tiem chung vac xin benh vien kham"
 )
 WORDS = sorted(set(_VOCABULARY.split()))
+TYPED = (
+    str, str.upper, str.capitalize, lambda t: t + "?", lambda t: t + " ?", lambda t: t + "!!",
+    lambda t: t.title(), lambda t: t + " ...", lambda t: " ".join(reversed(t.split())),
+)
 ANSWERED = [
     ("khai-sinh", "lam giay khai sinh can gi"), ("ho-chieu", "le phi ho chieu bao nhieu"),
     ("tam-tru", "dang ky tam tru o dau"), ("can-cuoc", "cccd mat lam lai o dau"),
@@ -76,11 +80,12 @@ def generate(url: str, rows: int, seed: int = 14) -> None:
                 feedback.append((ref, 1 if rng.random() < 0.6 else -1))
         else:
             text = next(picks)
+            raw = rng.choice(TYPED)(text)  # the same words typed in several ways
             if roll < 0.92:
-                row = {"outcome": "suggest", "raw_text": text, "normalized": text, "score": 40.0,
+                row = {"outcome": "suggest", "raw_text": raw, "normalized": text, "score": 40.0,
                        "suggestions": "khai-sinh,ho-chieu", "chosen_entry_id": "khai-sinh" if rng.random() < 0.3 else None}
             else:
-                row = {"outcome": "not_found", "raw_text": text, "normalized": text, "score": 10.0}
+                row = {"outcome": "not_found", "raw_text": raw, "normalized": text, "score": 10.0}
         row.update(ref=ref, created_at=created, user_key=rng.choice(users), latency_ms=0.4)
         batch.append(row)
         if len(batch) >= 20_000:
