@@ -103,7 +103,7 @@ UNKNOWN_COMMAND = "Tôi không hiểu lệnh này. Gõ /help để xem cách dù
 ADMIN_COMMANDS = {
     "review": "Câu hỏi cần xem lại",
     "stats": "Thống kê (7 hoặc 30 ngày)",
-    "export": "Xuất nhật ký câu hỏi (CSV)",
+    "export": "Xuất nhật ký câu hỏi (CSV nén zip)",
     "reload": "Nạp lại cơ sở tri thức",
     "undo": "Hoàn tác thao tác xem lại gần nhất",
     "cancel": "Huỷ thao tác đang chờ (gán vào mục)",
