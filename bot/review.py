@@ -134,12 +134,6 @@ def _reasons(row) -> set[str]:
     return {r for r in REASONS if getattr(row, r)}
 
 
-def latest_id(storage: Storage) -> int:
-    """The newest logged row: the bound of what an admin sees now."""
-    with storage.engine.connect() as connection:
-        return connection.execute(select(func.max(_Q.c.id))).scalar() or 0
-
-
 def review_page(
     storage: Storage, page: int = 0, per_page: int = 5, since: dt.datetime | None = None
 ) -> ReviewPage:

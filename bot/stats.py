@@ -94,10 +94,6 @@ def compute_stats(storage: Storage, days: int, today: dt.datetime | dt.date | No
     return stats
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 def chart_png(stats: Stats) -> bytes:
     """A small stacked bar chart of daily questions by outcome."""
     import matplotlib
