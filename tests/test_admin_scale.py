@@ -227,3 +227,15 @@ def test_reloads_are_serialised_and_the_last_request_wins(tmp_path, monkeypatch)
     assistant.reload()  # the later request
     first.join(10)
     assert "chung.yaml" not in " ".join(assistant.kb.files)
+
+
+def test_answers_that_got_a_thumbs_down_are_reviewed_with_what_was_answered(storage):
+    _rows(storage, [("answer", "ho chieu gap", "ho chieu gap")] * 3, entry_id="ho-chieu")
+    refs = [row.ref for row in storage.queries()]
+    storage.add_feedback(ref=refs[0], user_key="a", value=-1)
+    storage.add_feedback(ref=refs[0], user_key="b", value=-1)  # two 👎 on one answer: one question
+    storage.add_feedback(ref=refs[1], user_key="a", value=1)
+    [group] = review.review_page(storage).groups
+    assert (group.count, group.reasons) == (1, {"disliked"})
+    detail = review.open_group(storage, group.key)
+    assert detail.answered == [("ho-chieu", 1)]
