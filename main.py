@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 
 def _settings(args: argparse.Namespace):
@@ -23,17 +25,23 @@ def _knowledge(path: Path):
     try:
         return load_knowledge(path)
     except KnowledgeError as exc:
-        print("\n".join(str(p) for p in exc.problems), file=sys.stderr)
-        sys.exit(f"{len(exc.problems)} lỗi trong cơ sở tri thức; không thể khởi động.")
+        _refuse(exc)
+
+
+def _refuse(exc) -> NoReturn:
+    """Print the problems of a broken base, one per line, and stop."""
+    print("\n".join(str(p) for p in exc.problems), file=sys.stderr)
+    sys.exit(f"{len(exc.problems)} lỗi trong cơ sở tri thức; không thể khởi động.")
 
 
 def cmd_check_kb(args: argparse.Namespace) -> int:
     """Validate the base and print counts; exit 1 on any problem."""
     from knowledge import KnowledgeError, load_knowledge
+    from knowledge.loader import MIN_CURATED_ALIASES
 
     root = Path(args.path) if args.path else _settings(args).knowledge_dir
     try:
-        kb = load_knowledge(root)
+        kb = load_knowledge(root, curated_aliases=MIN_CURATED_ALIASES)
     except KnowledgeError as exc:
         for problem in exc.problems:
             print(problem)
@@ -121,22 +129,35 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from bot.replies import plain_answer
 
     matcher = _matcher(args)
-    questions = sys.stdin if args.question == "-" else [args.question]
-    for line in questions:
-        question = line.rstrip("\n")
-        result = matcher.match(question)
-        if args.json:
-            print(json.dumps(_result_json(result), ensure_ascii=False), flush=args.question == "-")
-        else:
-            print(plain_answer(result))
+    streaming = args.question == "-"
+    questions = sys.stdin if streaming else [args.question]
+    try:
+        for line in questions:
+            question = line.rstrip("\n")
+            if streaming and not question.strip():
+                continue  # a blank line is no question
+            result = matcher.match(question)
+            if args.json:
+                print(json.dumps(_result_json(result), ensure_ascii=False), flush=streaming)
+            else:
+                print(plain_answer(result))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader has had enough (``| head``): stop quietly; the interpreter's own final flush
+        # must not fail again on the closed pipe
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the bot: Telegram with a token, a console chat without one."""
     from bot.app import run
+    from knowledge import KnowledgeError
 
-    return run(_settings(args), console=args.console)
+    try:
+        return run(_settings(args), console=args.console)
+    except KnowledgeError as exc:  # the same clean message as check-kb and ask
+        _refuse(exc)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:

@@ -166,7 +166,8 @@ def run(settings: Settings, *, console: bool = False) -> int:
         from bot.console import run_console
 
         return run_console(settings)
-    application = build_application(settings)
+    # the base is loaded before anything else: a broken one stops here with its list of problems
+    application = build_application(settings, Assistant.create(settings))
     if settings.mode == "webhook":
         hook = settings.webhook
         if not hook.url:

@@ -5,17 +5,19 @@ No telegram import: the handlers, the console and the tests all use this.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
+from bot import learned, rebuild
 from bot.config import Settings
 from bot.querylog import QueryLogger, new_ref
 from bot.replies import Reply, match_reply
 from bot.storage import Storage, user_key
-from knowledge import KnowledgeBase, KnowledgeError, Matcher, MatchResult, Thresholds, load_knowledge
+from knowledge import KnowledgeBase, KnowledgeError, Matcher, MatchResult, Thresholds
 from knowledge.cache import load_indexed
 
 log = logging.getLogger(__name__)
@@ -68,8 +70,14 @@ class Assistant:
     flood: FloodControl
     key: bytes = b""
     learned_version: dict[str, str] = field(default_factory=dict)
+    learned_cursor: learned.Cursor = field(default_factory=learned.Cursor)
+    channel: str = "telegram"  # what questions are logged as (the console logs "console")
     # matching may run in worker threads; teaching and reloading change the matcher
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # reloads run one at a time; a reload requested later is never replaced by an earlier one
+    reload_lock: threading.Lock = field(default_factory=threading.Lock)
+    reload_tickets: itertools.count = field(default_factory=lambda: itertools.count(1))
+    reload_installed: int = 0
 
     @classmethod
     def create(cls, settings: Settings, storage: Storage | None = None) -> Assistant:
@@ -77,9 +85,8 @@ class Assistant:
         kb, matcher = load_indexed(settings.knowledge_dir, settings.cache_dir)
         matcher.thresholds = _thresholds(settings)
         storage = storage or Storage(settings.database_url)
-        learned = _safe_learned(storage)
-        for text, entry_id in learned.items():
-            matcher.add_alias(entry_id, text)
+        taught, cursor = _safe_learned(storage)
+        matcher.add_aliases(taught)  # one index update, however many there are
         return cls(
             settings=settings,
             storage=storage,
@@ -88,7 +95,8 @@ class Assistant:
             logger=QueryLogger(storage, capacity=settings.log_buffer_size),
             flood=FloodControl(settings.limits.flood_messages, settings.limits.flood_seconds),
             key=settings.user_key(),
-            learned_version=dict(learned),
+            learned_version=dict(taught),
+            learned_cursor=cursor,
         )
 
     @property
@@ -106,7 +114,7 @@ class Assistant:
         *,
         user_id: int | None,
         chat_type: str = "private",
-        channel: str = "telegram",
+        channel: str | None = None,
     ) -> Answer:
         """Match a question, log it and build the reply."""
         started = time.perf_counter()
@@ -121,7 +129,7 @@ class Assistant:
                 "ref": ref,
                 "user_key": self.user(user_id),
                 "chat_type": chat_type,
-                "channel": channel,
+                "channel": channel or self.channel,
                 "raw_text": question[:4096],
                 "normalized": result.normalized[:4096],
                 "outcome": result.outcome.value,
@@ -133,6 +141,24 @@ class Assistant:
             }
         )
         return Answer(result, reply, ref)
+
+    def log_opened(self, entry_id: str, text: str, *, user_id: int | None, chat_type: str = "private") -> str:
+        """Log an entry opened without a question (deep link, catalogue); returns the ref its
+        👍/👎 buttons carry. Kept out of the answer statistics by its outcome."""
+        ref = new_ref()
+        self.logger.add(
+            {
+                "ref": ref,
+                "user_key": self.user(user_id),
+                "chat_type": chat_type,
+                "channel": self.channel,
+                "raw_text": text[:4096],
+                "normalized": entry_id.replace("-", " "),
+                "outcome": "opened",
+                "entry_id": entry_id,
+            }
+        )
+        return ref
 
     def log_flood(self, text: str, *, user_id: int | None, chat_type: str = "private") -> None:
         """Log a question that flood control left unanswered."""
@@ -156,13 +182,29 @@ class Assistant:
         return True
 
     def reload(self) -> KnowledgeBase:
-        """Load the base again; on any problem raise ``KnowledgeError`` and keep the old one."""
-        kb = load_knowledge(self.settings.knowledge_dir)
-        learned = _safe_learned(self.storage) or self.matcher.learned_texts()
-        matcher = Matcher(kb, _thresholds(self.settings), learned=learned)
-        with self.lock:
-            self.matcher, self.kb = matcher, kb
-        return kb
+        """Load the base again (from the cache when the files are unchanged); on any problem raise
+        ``KnowledgeError`` and keep the old one. Blocking: call it off the event loop."""
+        ticket = next(self.reload_tickets)
+        with self.reload_lock:
+            root, cache = self.settings.knowledge_dir, self.settings.cache_dir
+            if cache is not None and not rebuild.cache_is_current(root, cache):
+                rebuild.rebuild(root, cache)  # parsing and indexing happen in a child process
+            kb, matcher = load_indexed(root, cache)
+            matcher.thresholds = _thresholds(self.settings)
+            with self.lock:
+                taught = dict(self.learned_version)
+            matcher.add_aliases(taught)
+            with self.lock:
+                if ticket < self.reload_installed:  # a later request has already been served
+                    return self.kb
+                # aliases taught or undone while the new matcher was built
+                matcher.add_aliases({t: e for t, e in self.learned_version.items() if taught.get(t) != e})
+                for text, entry_id in taught.items():
+                    if self.learned_version.get(text) != entry_id:
+                        matcher.remove_alias(entry_id, text)
+                self.matcher, self.kb = matcher, kb
+                self.reload_installed = ticket
+            return kb
 
     def search(self, text: str, limit: int) -> list:
         """Entries for a text, best first (inline mode, admin entry search)."""
@@ -172,8 +214,8 @@ class Assistant:
     def teach(self, entry_id: str, texts: list[str]) -> None:
         """Make texts aliases of an entry in the live matcher."""
         with self.lock:
+            self.matcher.add_aliases([(entry_id, text) for text in texts])
             for text in texts:
-                self.matcher.add_alias(entry_id, text)
                 self.learned_version[text] = entry_id
 
     def forget(self, pairs: list[tuple[str, str]]) -> None:
@@ -189,18 +231,20 @@ class Assistant:
             return self.matcher.analyse(text).content_text
 
     def sync_learned(self) -> int:
-        """Pick up aliases learned or undone in another process; returns how many changed."""
-        current = self.storage.learned_aliases()
+        """Pick up aliases learned or undone in another process (only rows new since the last
+        look are read); returns how many changed."""
+        added, removed, cursor = learned.changes(self.storage, self.learned_cursor)
         changed = 0
         with self.lock:
-            for text, entry_id in current.items():
-                if self.learned_version.get(text) != entry_id:
-                    changed += self.matcher.add_alias(entry_id, text)
-            for text, entry_id in self.learned_version.items():
-                if text not in current:
+            fresh = {t: e for t, e in added.items() if self.learned_version.get(t) != e}
+            changed += self.matcher.add_aliases(fresh)
+            self.learned_version.update(fresh)
+            for entry_id, text in removed:
+                if self.learned_version.get(text) == entry_id:
                     self.matcher.remove_alias(entry_id, text)
+                    del self.learned_version[text]
                     changed += 1
-            self.learned_version = current
+            self.learned_cursor = cursor
         return changed
 
 
@@ -209,12 +253,12 @@ def _thresholds(settings: Settings) -> Thresholds:
     return Thresholds(m.answer, m.suggest, m.margin)
 
 
-def _safe_learned(storage: Storage) -> dict[str, str]:
+def _safe_learned(storage: Storage) -> tuple[dict[str, str], learned.Cursor]:
     try:
-        return storage.learned_aliases()
+        return learned.start(storage)
     except Exception:  # the bot answers from YAML alone while the database is away
         log.warning("learned aliases unavailable; answering from the YAML base alone")
-        return {}
+        return {}, learned.Cursor()
 
 
 __all__ = ["Answer", "Assistant", "FloodControl", "KnowledgeError"]

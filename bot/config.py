@@ -108,6 +108,18 @@ _ENV: dict[str, tuple[str, ...]] = {
 }
 
 
+def project_database_url(url: str) -> str:
+    """A relative SQLite path is relative to the project, like the knowledge and cache folders,
+    so that starting from another folder never splits the data."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        return url
+    path = url[len(prefix):]
+    if not path or path.startswith("/") or path.startswith(":memory:"):
+        return url
+    return prefix + str(ROOT / path)
+
+
 def load_settings(path: Path | str | None = None, env: dict[str, str] | None = None) -> Settings:
     """Read the YAML file (if any), apply environment overrides and validate."""
     env = dict(os.environ) if env is None else env
@@ -136,5 +148,6 @@ def load_settings(path: Path | str | None = None, env: dict[str, str] | None = N
         settings.knowledge_dir = ROOT / settings.knowledge_dir
     if settings.cache_dir is not None and not settings.cache_dir.is_absolute():
         settings.cache_dir = ROOT / settings.cache_dir
+    settings.database_url = project_database_url(settings.database_url)
     settings.user_key()  # refuses a missing key in production mode
     return settings

@@ -11,16 +11,20 @@ import datetime as dt
 import itertools
 import json
 import sys
+from pathlib import Path
 from typing import Any, TextIO
 
 from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
-from bot.config import Settings
+from bot import texts
+from bot.assistant import Assistant
+from bot.config import ROOT, Settings
 from bot.render import to_plain, visible
 from handlers.common import SERVICES
 
-USER_ID = 1000
+FILES = ROOT / "data" / "console"  # where /export and /stats files are saved
+USER_ID = 1000  # the console user's Telegram id: ADMIN_IDS=1000 makes it an admin
 BOT = {"id": 1, "is_bot": True, "first_name": "Trợ lý TTHC", "username": "trolytthc_bot",
        "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": True}
 USER = {"id": USER_ID, "is_bot": False, "first_name": "Bạn", "language_code": "vi"}
@@ -30,8 +34,9 @@ CHAT = {"id": USER_ID, "type": "private", "first_name": "Bạn"}
 class ConsoleRequest(BaseRequest):
     """Answers the bot's API calls in-process and prints what it sends."""
 
-    def __init__(self, out: TextIO = sys.stdout) -> None:
+    def __init__(self, out: TextIO = sys.stdout, files: Path | None = None) -> None:
         self.out = out
+        self.files = files or FILES
         self.message_ids = itertools.count(1)
         self.messages: dict[int, dict[str, Any]] = {}
         self.buttons: list[tuple[int, str]] = []  # (message id, callback data) by number
@@ -52,20 +57,38 @@ class ConsoleRequest(BaseRequest):
                          connect_timeout: Any = None, pool_timeout: Any = None) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1].lower()  # Bot API method names are case-insensitive
         params = request_data.parameters if request_data else {}
-        result = self._handle(api_method, params)
+        uploads = request_data.multipart_data if request_data else {}
+        result = self._handle(api_method, params, uploads)
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
-    def _handle(self, method: str, params: dict[str, Any]) -> Any:
+    def _save(self, uploads: dict, default_name: str) -> Path | None:
+        """Write an uploaded file under the console folder; its path is what the user needs."""
+        for filename, content, _mime in uploads.values():
+            if hasattr(content, "read"):
+                content = content.read()
+            self.files.mkdir(parents=True, exist_ok=True)
+            name = Path(filename or "").name
+            if not name.endswith((".zip", ".csv", ".png")):  # e.g. a photo sent as bare bytes
+                name = default_name
+            path = self.files / name
+            path.write_bytes(content)
+            return path
+        return None
+
+    def _handle(self, method: str, params: dict[str, Any], uploads: dict | None = None) -> Any:
         if method == "getme":
             return BOT
         if method in {"sendmessage", "editmessagetext"}:
             return self._show(params, edit=method == "editmessagetext")
-        if method == "sendphoto":
-            self.out.write("[ảnh]\n")
-            return self._message(params.get("caption") or "", None)
-        if method == "senddocument":
-            self.out.write("[tệp đính kèm]\n")
-            return self._message(params.get("caption") or "", None)
+        if method in {"sendphoto", "senddocument"}:
+            stamp = f"{dt.datetime.now():%Y%m%d-%H%M%S}"
+            default = f"bieu-do-{stamp}.png" if method == "sendphoto" else f"tep-{stamp}"
+            path = self._save(uploads or {}, default)
+            caption = params.get("caption") or ""
+            label = texts.CONSOLE_PHOTO if method == "sendphoto" else texts.CONSOLE_FILE
+            self.out.write(label.format(path=path or "?") + (f"\n{caption}" if caption else "") + "\n")
+            self.out.flush()
+            return self._message(caption, None)
         if method == "answercallbackquery" and params.get("text"):
             self.out.write(f"({params['text']})\n")
         return True
@@ -143,7 +166,9 @@ async def _chat(settings: Settings, lines: TextIO, out: TextIO) -> None:
     from bot.app import build_application
 
     request = ConsoleRequest(out)
-    application = build_application(settings, request=request, updater=False)
+    assistant = await asyncio.to_thread(Assistant.create, settings)
+    assistant.channel = "console"  # kept apart from real users' statistics
+    application = build_application(settings, assistant, request=request, updater=False)
     chat = ConsoleChat(application, request)
     async with application:
         await application.post_init(application)
@@ -161,6 +186,8 @@ async def _chat(settings: Settings, lines: TextIO, out: TextIO) -> None:
             if line.strip():
                 await chat.say(line)
         await application.post_shutdown(application)
+    # every connection closed: SQLite folds its write-ahead log back into the database file
+    assistant.storage.close()
 
 
 def run_console(settings: Settings, lines: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:

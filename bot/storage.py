@@ -16,6 +16,9 @@ from sqlalchemy import BigInteger, Column, Index, event, func
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Field, Session, SQLModel, col, create_engine, delete, insert, select, update
 
+from bot import admin_state  # noqa: F401  (its table is part of the schema)
+from bot.grouping import group_key
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -48,6 +51,7 @@ class QueryLogBase(SQLModel):
     latency_ms: float = 0.0
     suggestions: str = Field(default="", max_length=512)
     chosen_entry_id: str | None = Field(default=None, max_length=128)
+    group_key: str = Field(default="", max_length=16)
 
 
 class QueryLog(QueryLogBase, table=True):
@@ -93,9 +97,17 @@ class ReviewAction(SQLModel, table=True):
     refs: str = Field(default="", max_length=65535)
     created_at: dt.datetime = Field(default_factory=utcnow, index=True)
     undone_at: dt.datetime | None = None
+    # the action covers the rows of its group up to this id (rows logged later stay in review)
+    group_key: str = Field(default="", max_length=16, index=True)
+    last_query_id: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
 
 
 Index("ix_query_log_outcome_created", QueryLog.outcome, QueryLog.created_at)
+Index("ix_query_log_group", QueryLog.group_key, QueryLog.id)
+Index("ix_query_log_stats", QueryLog.outcome, QueryLog.entry_id, QueryLog.created_at)
+# the id last: review reads this index alone (PostgreSQL has no implicit row id in an index)
+Index("ix_query_log_review", QueryLog.outcome, QueryLog.group_key, QueryLog.channel,
+      QueryLog.chosen_entry_id, QueryLog.id)
 
 _QUERY_COLUMNS = [name for name in QueryLogBase.model_fields if name != "created_at"]
 
@@ -106,6 +118,7 @@ def query_row(row: QueryLog | dict) -> dict:
         row = row.model_dump(exclude={"id"})
     values = {name: row.get(name, QueryLogBase.model_fields[name].default) for name in _QUERY_COLUMNS}
     values["created_at"] = row.get("created_at") or utcnow()
+    values["group_key"] = values["group_key"] or group_key(values["normalized"] or "")
     return values
 
 
@@ -240,6 +253,8 @@ class Storage:
         normalized: str,
         refs: Iterable[str],
         aliases: Iterable[tuple[str, str]] = (),
+        group_key: str = "",
+        last_query_id: int = 0,
     ) -> ReviewAction:
         """Store a review action and, for an assignment, its learned aliases (text, normalised)."""
         with self.session() as session:
@@ -249,6 +264,8 @@ class Storage:
                 entry_id=entry_id,
                 normalized=normalized,
                 refs=",".join(refs),
+                group_key=group_key,
+                last_query_id=last_query_id,
             )
             session.add(row)
             session.flush()
@@ -267,6 +284,14 @@ class Storage:
             if not include_undone:
                 stmt = stmt.where(col(ReviewAction.undone_at).is_(None))
             return list(session.exec(stmt))
+
+    def latest_action(self) -> ReviewAction | None:
+        """The newest review action that is not undone."""
+        with self.session() as session:
+            return session.exec(
+                select(ReviewAction).where(col(ReviewAction.undone_at).is_(None))
+                .order_by(col(ReviewAction.id).desc()).limit(1)
+            ).first()
 
     def undo_action(self, *, action_id: int) -> tuple[ReviewAction, list[LearnedAlias]] | None:
         """Undo a review action; returns it with the aliases it had taught."""
@@ -296,6 +321,6 @@ class Storage:
     def delete_all(self) -> None:
         """Empty every table (tests only)."""
         with self.session() as session:
-            for table in (LearnedAlias, ReviewAction, Feedback, QueryLog):
+            for table in (admin_state.AdminPending, LearnedAlias, ReviewAction, Feedback, QueryLog):
                 session.exec(delete(table))
             session.commit()

@@ -64,7 +64,7 @@ NATIONAL = "Toàn quốc"
 BACK = "« Quay lại"
 PREV = "‹ Trước"
 NEXT = "Sau ›"
-PAGE = "{page}/{pages}"
+PAGE = "Trang {page}/{pages}"
 
 # Section buttons and headings, in the order they are offered.
 SECTIONS = {
@@ -111,23 +111,36 @@ UNKNOWN_COMMAND = "Tôi không hiểu lệnh này. Gõ /help để xem cách dù
 ADMIN_COMMANDS = {
     "review": "Câu hỏi cần xem lại",
     "stats": "Thống kê (7 hoặc 30 ngày)",
-    "export": "Xuất nhật ký câu hỏi (CSV)",
+    "export": "Xuất nhật ký câu hỏi (CSV nén zip)",
     "reload": "Nạp lại cơ sở tri thức",
     "undo": "Hoàn tác thao tác xem lại gần nhất",
+    "cancel": "Huỷ thao tác đang chờ (gán vào mục)",
 }
 REVIEW_EMPTY = "✅ Không có câu hỏi nào cần xem lại."
 REVIEW_HEADER = "<b>Cần xem lại</b>: {groups} nhóm, {questions} câu hỏi. Trang {page}/{pages}."
 REVIEW_ITEM = "{n}. <i>{label}</i> — {count} lần ({reasons})"
 REVIEW_REASONS = {"not_found": "không tìm thấy", "suggest": "gợi ý chưa chọn", "disliked": "👎"}
-REVIEW_GROUP = "<b>Nhóm câu hỏi</b> ({count} lần):\n{questions}"
+REVIEW_GROUP = "<b>Nhóm câu hỏi</b>: {count} lần hỏi, {texts} cách hỏi ({reasons})\n{questions}"
+REVIEW_QUESTION = "• {text} — {count} lần"
+REVIEW_MORE = "… và {count} lần hỏi khác cùng nhóm, cách hỏi gần giống"
+REVIEW_SUGGESTED = "Bot đã gợi ý: {entries}"
+REVIEW_ANSWERED = "Bot đã trả lời (bị 👎): {entries}"
 REVIEW_GONE = "Nhóm này đã được xử lý hoặc không còn."
 ASSIGN = "Gán vào mục…"
 DISMISS = "Bỏ qua"
-ASSIGN_PROMPT = "Gõ một phần tên mục cần gán (ví dụ: <i>hộ chiếu</i>)."
-ASSIGN_PICK = "Chọn mục để gán {count} câu hỏi:"
-ASSIGN_NONE = "Không thấy mục nào khớp. Gõ lại tên mục, hoặc /review để quay lại."
-ASSIGNED = "✅ Đã gán {count} câu hỏi vào <b>{title}</b>. Bot trả lời ngay từ bây giờ."
-DISMISSED = "Đã bỏ qua nhóm ({count} câu hỏi)."
+CANCEL = "✖️ Huỷ"
+ASSIGN_PROMPT = (
+    "Gõ một phần tên mục cần gán (ví dụ: <i>hộ chiếu</i>). "
+    "Sẽ gán {texts} cách hỏi đã hiện ({count} lần hỏi). Gõ /cancel hoặc bấm Huỷ để thôi."
+)
+ASSIGN_PICK = "Chọn mục để gán {texts} cách hỏi ({count} lần hỏi):"
+ASSIGN_NONE = "Không thấy mục nào khớp. Gõ lại tên mục, hoặc /cancel để thôi."
+ASSIGNED = (
+    "✅ Đã gán {count} lần hỏi ({texts} cách hỏi) vào <b>{title}</b>. Bot trả lời ngay từ bây giờ."
+)
+DISMISSED = "Đã bỏ qua nhóm ({count} lần hỏi)."
+CANCELLED = "Đã huỷ gán. Gõ /review để xem lại danh sách."
+NOTHING_TO_CANCEL = "Không có thao tác nào đang chờ."
 UNDO = "↩️ Hoàn tác"
 UNDONE = "↩️ Đã hoàn tác: {action}."
 NOTHING_TO_UNDO = "Không có thao tác nào để hoàn tác."
@@ -141,6 +154,15 @@ STATS = (
     "<b>Chưa trả lời được nhiều</b>\n{unanswered}"
 )
 STATS_CAPTION = "Câu hỏi mỗi ngày theo kết quả ({days} ngày)"
-EXPORT_CAPTION = "Nhật ký câu hỏi {days} ngày: {count} dòng (mã người dùng đã ẩn danh)."
+EXPORT_CAPTION = "Nhật ký câu hỏi {days} ngày: {count} dòng, tệp CSV nén zip (mã người dùng đã ẩn danh)."
+EXPORT_PART = "Phần {part}/{parts}."
 RELOADED = "✅ Đã nạp lại: {procedures} thủ tục, {facts} chỉ tiêu, {aliases} cách hỏi."
 RELOAD_FAILED = "❌ Cơ sở tri thức có lỗi, vẫn dùng bản cũ:\n{problems}"
+CLI_REVIEW_HINT = (
+    "Xem một nhóm: main.py review show <mã nhóm>. Gán: main.py review assign <mã nhóm> <mã mục>. "
+    "Bỏ qua: main.py review dismiss <mã nhóm>. Hoàn tác: main.py review undo [số thao tác]."
+)
+CLI_UNDO_HINT = "(thao tác số {id}; hoàn tác: main.py review undo {id})"
+CLI_UNKNOWN_ENTRY = "Không có mục '{entry}' trong cơ sở tri thức."
+CONSOLE_FILE = "[tệp đã lưu: {path}]"
+CONSOLE_PHOTO = "[ảnh đã lưu: {path}]"

@@ -9,7 +9,7 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks, texts
 from bot.replies import entry_reply, section_reply
-from handlers.common import edit, send, services
+from handlers.common import edit, services
 from handlers.questions import answer_text
 
 
@@ -37,7 +37,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             assistant.logger.set_chosen(ref, entry_id)
             await edit(context, query.message, entry_reply(entry, ref=ref))
         else:
-            await send(update, context, entry_reply(entry))
+            from handlers.browse import open_entry
+
+            await open_entry(update, context, entry)
     elif data.kind == "f":
         vote, ref = data.args
         up = vote == "u"

@@ -23,7 +23,10 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if entry is None:
             await send(update, context, Reply([texts.UNKNOWN_ENTRY]))
             return
-        await send(update, context, entry_reply(entry))
+        user, chat = update.effective_user, update.effective_chat
+        ref = assistant.log_opened(entry.id, f"/start {entry.id}", user_id=user.id if user else None,
+                                   chat_type=chat.type if chat else "private")
+        await send(update, context, entry_reply(entry, ref=ref))
         return
     await send(update, context, Reply([texts.START.format(name=texts.BOT_NAME)], _examples()))
 

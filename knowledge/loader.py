@@ -20,6 +20,7 @@ LEGAL_FILE = "legal.yaml"
 # A file may add aliases to entries defined elsewhere (e.g. aliases learned in review):
 #   aliases: {khai-sinh: [cách hỏi 1, cách hỏi 2]}
 ALIASES_SECTION = "aliases"
+MIN_CURATED_ALIASES = 8  # the ways people ask, with and without diacritics (see the README)
 _SECTIONS: dict[str, type[Procedure] | type[Fact]] = {"procedures": Procedure, "facts": Fact}
 
 Path_ = tuple[str | int, ...]
@@ -215,8 +216,13 @@ def yaml_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*.y*ml") if p.suffix in {".yaml", ".yml"})
 
 
-def load_knowledge(root: Path | str = DATA_DIR, extra_files: Iterable[Path] = ()) -> KnowledgeBase:
-    """Load every YAML file under ``root``; raise ``KnowledgeError`` listing all problems."""
+def load_knowledge(
+    root: Path | str = DATA_DIR, extra_files: Iterable[Path] = (), *, curated_aliases: int = 0
+) -> KnowledgeBase:
+    """Load every YAML file under ``root``; raise ``KnowledgeError`` listing all problems.
+
+    ``curated_aliases``: also require that many aliases of every curated procedure (check-kb).
+    """
     root = Path(root)
     problems: list[Problem] = []
     entries: dict[str, Entry] = {}
@@ -257,6 +263,12 @@ def load_knowledge(root: Path | str = DATA_DIR, extra_files: Iterable[Path] = ()
             overlays.append((doc, name))
     for doc, name in overlays:
         _apply_overlay(doc, name, entries, alias_owner, problems)
+    for entry_id, entry in entries.items():
+        # a curated procedure is one with aliases; national records imported as they are have none
+        if isinstance(entry, Procedure) and 0 < len(entry.aliases) < curated_aliases:
+            problems.append(Problem(*where[entry_id], entry_id,
+                                    f"a curated procedure needs at least {curated_aliases} aliases "
+                                    f"(has {len(entry.aliases)})"))
     if problems:
         raise KnowledgeError(problems)
     return KnowledgeBase(entries=entries, synonyms=synonyms, files=tuple(str(f) for f in files))

@@ -29,6 +29,8 @@ COMMON_SHARE = 0.05
 COMMON_MIN = 50
 # Entries whose per-text index is kept in memory (most recently matched first), and term weights.
 TEXT_INDEX_KEPT = 8192
+# learned aliases taught at once touching more entries than this rebuild the index once
+REBUILD_AFTER = 256
 WEIGHTS_KEPT = 200_000
 
 
@@ -144,6 +146,8 @@ class Matcher:
         self._learned: dict[str, str] = {}
         self._learned_raw: dict[str, str] = {}
         self._learned_added: set[tuple[str, str]] = set()
+        self._learned_key: dict[str, str] = {}  # learned text -> its normalised key
+        self._learned_by_key: dict[str, dict[str, str]] = defaultdict(dict)  # key -> {text: entry}
         self._exact_before: dict[str, str | None] = {}
         for text, entry_id in (learned or {}).items():
             self._learn(entry_id, text)
@@ -264,7 +268,12 @@ class Matcher:
         if not analysis.content:
             return None
         key = analysis.content_text
+        previous = self._learned_key.get(text)
+        if previous is not None:
+            self._learned_by_key[previous].pop(text, None)
         self._learned_raw[text] = entry_id
+        self._learned_key[text] = key
+        self._learned_by_key[key][text] = entry_id
         self._learned[key] = entry_id
         self._exact_before.setdefault(key, self._exact.get(key))
         self._exact[key] = entry_id
@@ -276,22 +285,41 @@ class Matcher:
 
     def add_alias(self, entry_id: str, text: str) -> bool:
         """Teach the matcher a new way to ask for an entry; takes effect at once."""
-        position = self._position.get(entry_id)
-        if position is None:
-            return False
-        old_terms = self._terms(position)
-        if self._learn(entry_id, text) is None:
-            return False
-        self._reindex_entry(position, old_terms)
-        return True
+        return self.add_aliases([(entry_id, text)]) == 1
+
+    def add_aliases(self, pairs: list[tuple[str, str]] | dict[str, str]) -> int:
+        """Teach many learned aliases (entry id, text) at once: each entry is re-indexed once, and
+        the whole index is rebuilt once when many entries change. Returns how many were taken."""
+        if isinstance(pairs, dict):
+            pairs = [(entry_id, text) for text, entry_id in pairs.items()]
+        old_terms: dict[int, set[str]] = {}
+        taken = 0
+        for entry_id, text in pairs:
+            position = self._position.get(entry_id)
+            if position is None:
+                continue
+            if position not in old_terms:
+                old_terms[position] = self._terms(position)
+            if self._learn(entry_id, text) is not None:
+                taken += 1
+        if len(old_terms) > REBUILD_AFTER:
+            self._build_index()
+        else:
+            for position, terms in old_terms.items():
+                self._reindex_entry(position, terms)
+        return taken
 
     def remove_alias(self, entry_id: str, text: str) -> None:
         """Forget a learned alias (an undone review action); what the text meant before returns."""
         if self._learned_raw.get(text) != entry_id:
             return
         del self._learned_raw[text]
-        key = self.analyse(text).content_text
-        still = {e for t, e in self._learned_raw.items() if self.analyse(t).content_text == key}
+        key = self._learned_key.pop(text, None) or self.analyse(text).content_text
+        same = self._learned_by_key.get(key, {})
+        same.pop(text, None)
+        still = set(same.values())  # other learned texts that read the same
+        if not same:
+            self._learned_by_key.pop(key, None)
         if entry_id in still:
             return  # another learned text of this entry says the same
         position = self._position[entry_id]

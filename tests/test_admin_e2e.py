@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -145,8 +146,12 @@ async def test_export_sends_a_csv_matching_the_log(bot):
         await bot.ask(USER, question)
     replies = await bot.ask(ADMIN_ID, "/export 7")
     document = replies[0]
-    assert document["kind"] == "document" and document["filename"].endswith(".csv")
-    rows = list(csv.DictReader(io.StringIO(document["file_bytes"].decode("utf-8-sig"))))
+    assert document["kind"] == "document" and document["filename"].endswith(".zip")
+    with zipfile.ZipFile(io.BytesIO(document["file_bytes"])) as archive:
+        [name] = archive.namelist()
+        assert name.endswith(".csv")
+        data = archive.read(name)
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert [r["raw_text"] for r in rows] == ["đăng ký tạm trú", "giá vàng", "lệ phí hộ chiếu"]
     logged = bot.assistant.storage.queries()
     assert [r["outcome"] for r in rows] == [q.outcome for q in logged]
