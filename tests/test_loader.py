@@ -42,7 +42,7 @@ def _line_of(text: str, needle: str, occurrence: int = 1) -> int:
 
 
 def test_fixture_base_loads_with_counts(small_kb):
-    assert small_kb.counts() == {"procedures": 3, "facts": 2, "aliases": 9}
+    assert small_kb.counts() == {"procedures": 3, "national": 0, "facts": 2, "aliases": 9}
 
 
 def test_yaml_syntax_error_names_file_and_line(tmp_path):
@@ -152,4 +152,4 @@ def test_cache_restart_reads_entries_even_if_a_newer_cache_replaced_the_files(tm
     load_indexed(root, cache)  # another instance starts on changed files and replaces the cache
     result = matcher.match("làm hộ chiếu")
     assert result.entry is not None and result.entry.id == "ho-chieu"
-    assert kb.counts() == {"procedures": 3, "facts": 2, "aliases": 9}
+    assert kb.counts() == {"procedures": 3, "national": 0, "facts": 2, "aliases": 9}
