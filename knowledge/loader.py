@@ -177,25 +177,18 @@ class _Document:
         return 1
 
 
-def _syntax_line(exc: yaml.MarkedYAMLError) -> int:
-    """The line a syntax error is on.
+# libyaml notices an unclosed bracket or quote only at the next token, often on a later line;
+# the construct it was scanning starts where the mistake is
+_OPENED_AT_CONTEXT = ("flow sequence", "flow mapping", "quoted scalar")
 
-    libyaml often notices a problem only at the next token, which may sit on the next line
-    (``key: [a, b`` is reported where the next key starts): when the problem mark is at the very
-    start of a line, the error belongs to the last line before it that has content.
-    """
+
+def _syntax_line(exc: yaml.MarkedYAMLError) -> int:
+    """The line a syntax error is on: the unclosed construct's line, else where the parser stopped."""
+    context = exc.context or ""
+    if exc.context_mark is not None and context.endswith(_OPENED_AT_CONTEXT):
+        return exc.context_mark.line + 1
     mark = exc.problem_mark or exc.context_mark
-    if mark is None:
-        return 1
-    line = mark.line
-    buffer = getattr(mark, "buffer", None)
-    if mark.column == 0 and line > 0 and buffer:
-        previous = buffer[: mark.index].rstrip("\0").splitlines()
-        while line > 0 and previous and not previous[-1].strip():
-            previous.pop()
-            line -= 1
-        line -= 1
-    return line + 1
+    return mark.line + 1 if mark else 1
 
 
 def _parse(text: str, name: str, problems: list[Problem]) -> _Document | None:
@@ -209,7 +202,8 @@ def _parse(text: str, name: str, problems: list[Problem]) -> _Document | None:
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        problems.append(Problem(name, _syntax_line(exc), None, f"YAML syntax error: {exc.problem or exc}"))
+        kind = "YAML error" if isinstance(exc, yaml.constructor.ConstructorError) else "YAML syntax error"
+        problems.append(Problem(name, _syntax_line(exc), None, f"{kind}: {exc.problem or exc}"))
         return None
     except yaml.YAMLError as exc:
         problems.append(Problem(name, 1, None, f"YAML error: {exc}"))

@@ -15,6 +15,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# An id travels in every answer's button data, which Telegram caps at 64 bytes; the longest
+# prefix the bot puts before it ("s:hs:<10-character ref>:") leaves 48 (bot.callbacks checks this).
+MAX_ID_LENGTH = 48
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -83,6 +86,10 @@ class EntryBase(Strict):
     def _slug(cls, value: str) -> str:
         if not SLUG_RE.fullmatch(value):
             raise ValueError("id must be a lowercase slug such as 'khai-sinh'")
+        if len(value) > MAX_ID_LENGTH:
+            raise ValueError(
+                f"id is {len(value)} characters, at most {MAX_ID_LENGTH} fit in a button's data"
+            )
         return value
 
 
