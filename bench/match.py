@@ -60,19 +60,22 @@ def write_synthetic(size: int, folder: Path) -> Path:
     count = 0
     for i in range(size):
         base = entries[i % len(entries)]
-        data = base.model_dump(mode="json", exclude={"kind"})
+        data = base.model_dump(mode="json", exclude={"kind"}, exclude_none=True)  # as the base is written
         if i >= len(entries):
             word = tag(i)
             data = _light(data)
-            data["id"] = f"{base.id}-{word}"
+            data["id"] = f"{base.id[:38].rstrip('-')}-{word}"  # within the 48-character id limit
             data["title"], data["aliases"] = _related(base.title, base.aliases[:8], word)
         batch.append(data)
         if len(batch) == per_file or i == size - 1:
-            procedures = [d for d in batch if "domain" in d]
-            facts = [d for d in batch if "domain" not in d]
-            doc = {"procedures": procedures} if procedures else {}
-            if facts:
-                doc["facts"] = facts
+            doc = {}
+            for section, items in (
+                ("procedures", [d for d in batch if "domain" in d and "crawled" not in d]),
+                ("national", [d for d in batch if "crawled" in d]),
+                ("facts", [d for d in batch if "domain" not in d]),
+            ):
+                if items:
+                    doc[section] = items
             path = folder / f"part{count:03d}.yaml"
             path.write_text(yaml.dump(doc, allow_unicode=True, Dumper=yaml.CSafeDumper), encoding="utf-8")
             count += 1
@@ -95,19 +98,19 @@ def _related(title: str, aliases: list[str], word: str) -> tuple[str, list[str]]
 
 
 def _light(data: dict) -> dict:
-    """A variant's content: the same fields, one item each and short texts (a national record
-    is longer; matching cost depends on titles and aliases, memory on what is kept)."""
-    out = {}
-    for key, value in data.items():
-        if isinstance(value, list) and key != "aliases":
-            out[key] = value[:1]
-        elif isinstance(value, str) and key not in {"id", "title", "checked"}:
-            out[key] = value[:80]
-        else:
-            out[key] = value
-    if isinstance(out.get("source"), dict):
-        out["source"] = {k: (v[:80] if isinstance(v, str) else v) for k, v in out["source"].items()}
-    return out
+    """A variant's content: the same fields, one item each and short texts, nested ones too
+    (a national record is longer; matching cost depends on titles and aliases, memory on what
+    is kept)."""
+    def short(value, key=""):
+        if isinstance(value, dict):
+            return {k: short(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return value if key == "aliases" else [short(v) for v in value[:1]]
+        if isinstance(value, str) and key not in {"id", "title", "checked", "crawled"}:
+            return value[:80]
+        return value
+
+    return short(data)
 
 
 _CHILD = r"""
