@@ -44,6 +44,22 @@ def cmd_check_kb(args: argparse.Namespace) -> int:
         f"OK: {counts['procedures']} procedures ({counts['national']} national), {counts['facts']} facts, "
         f"{counts['aliases']} aliases in {len(kb.files)} files"
     )
+    from knowledge.national.compare import disagreements
+
+    found, missing = disagreements(kb)
+    if found or missing:
+        print(f"warnings: {len(found) + len(missing)} (curated entries and the national records they cover)")
+        by_entry: dict[str, list[str]] = {}
+        for item in found:
+            by_entry.setdefault(item.entry_id, []).append(
+                f"{item.field} differs from {item.code}: here '{item.curated}', national '{item.national}'"
+            )
+        for entry_id, code in missing:
+            by_entry.setdefault(entry_id, []).append(f"covers {code}, which the national catalogue does not hold")
+        for entry_id, lines in by_entry.items():
+            print(f"  {entry_id}:")
+            for line in lines:
+                print(f"    {line}")
     return 0
 
 
