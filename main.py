@@ -17,11 +17,11 @@ def _settings(args: argparse.Namespace):
         sys.exit(f"Cấu hình không hợp lệ: {exc}")
 
 
-def _knowledge(path: Path):
+def _knowledge(path: Path, select=None):
     from knowledge import KnowledgeError, load_knowledge
 
     try:
-        return load_knowledge(path)
+        return load_knowledge(path, select=select)
     except KnowledgeError as exc:
         print("\n".join(str(p) for p in exc.problems), file=sys.stderr)
         sys.exit(f"{len(exc.problems)} lỗi trong cơ sở tri thức; không thể khởi động.")
@@ -64,10 +64,12 @@ def cmd_check_kb(args: argparse.Namespace) -> int:
 
 
 def _matcher(args: argparse.Namespace):
+    from bot.render_national import set_province
     from knowledge import Matcher, Thresholds
 
     settings = _settings(args)
-    kb = _knowledge(settings.knowledge_dir)
+    set_province(settings.province.facts())
+    kb = _knowledge(settings.knowledge_dir, settings.national.selection())
     m = settings.matching
     learned = {}
     if not getattr(args, "no_learned", False):

@@ -132,18 +132,24 @@ def _agency_lines(proc: NationalProcedure) -> list[str]:
     methods = ", ".join(METHOD_LABELS[c.method] for c in proc.channels)
     if methods:
         lines.append(f"{_bold(texts.HEADINGS['channels'])}: {_esc(methods)}")
-    province = _province
-    if province.name and (province.centre_address or province.portal_url or province.hotline):
-        lines.append("")
-        lines.append(_esc(texts.PROVINCE_WHERE.format(province=province.name)))
-        if province.centre_address:
-            lines.append(f"• {_esc(texts.PROVINCE_CENTRE.format(address=province.centre_address))}")
-        if province.portal_url:
-            url = html.escape(province.portal_url)
-            lines.append(f'• {_esc(texts.PROVINCE_PORTAL)}: <a href="{url}">{_esc(province.portal_url)}</a>')
-        if province.hotline:
-            lines.append(f"• {_esc(texts.PROVINCE_HOTLINE.format(hotline=province.hotline))}")
+    lines += province_lines()
     return lines or [_esc(texts.NATIONAL_NO_INFO)]
+
+
+def province_lines() -> list[str]:
+    """The deploying province's own facts under "where to submit" (none when not set)."""
+    province = _province
+    if not province.name or not (province.centre_address or province.portal_url or province.hotline):
+        return []
+    lines = ["", _esc(texts.PROVINCE_WHERE.format(province=province.name))]
+    if province.centre_address:
+        lines.append(f"• {_esc(texts.PROVINCE_CENTRE.format(address=province.centre_address))}")
+    if province.portal_url:
+        url = html.escape(province.portal_url)
+        lines.append(f'• {_esc(texts.PROVINCE_PORTAL)}: <a href="{url}">{_esc(province.portal_url)}</a>')
+    if province.hotline:
+        lines.append(f"• {_esc(texts.PROVINCE_HOTLINE.format(hotline=province.hotline))}")
+    return lines
 
 
 def section_lines(proc: NationalProcedure, section: str) -> list[str]:

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from knowledge.national.select import NationalSelection
 from knowledge.normalize import fold
 from knowledge.schema import Entry, Fact, NationalProcedure, Procedure, Synonyms
 
@@ -361,21 +362,28 @@ def paused_gc() -> Iterator[None]:
 
 
 def load_knowledge(
-    root: Path | str = DATA_DIR, extra_files: Iterable[Path] = (), national: bool = True
+    root: Path | str = DATA_DIR,
+    extra_files: Iterable[Path] = (),
+    national: bool = True,
+    select: NationalSelection | None = None,
 ) -> KnowledgeBase:
     """Load every YAML file under ``root``; raise ``KnowledgeError`` listing all problems.
 
-    ``national=False`` leaves out the imported national catalogue (``national/``).
+    ``national=False`` leaves out the imported national catalogue (``national/``); ``select``
+    serves only the national records it keeps (every record is still validated).
     """
     with paused_gc():
-        return _load_knowledge(Path(root), extra_files, national)
+        return _load_knowledge(Path(root), extra_files, national, select)
 
 
-def _load_knowledge(root: Path, extra_files: Iterable[Path], national: bool) -> KnowledgeBase:
+def _load_knowledge(
+    root: Path, extra_files: Iterable[Path], national: bool, select: NationalSelection | None
+) -> KnowledgeBase:
     problems: list[Problem] = []
     entries: dict[str, Entry] = {}
     where: dict[str, _Where] = {}
     alias_owner: dict[str, tuple[str, _Where]] = {}
+    dropped: set[str] = set()  # national records this deployment does not serve
     synonyms = Synonyms()
     overlays: list[tuple[_Document, str]] = []
     # curated entries first: where a text names both, the hand-written entry is found first
@@ -406,6 +414,9 @@ def _load_knowledge(root: Path, extra_files: Iterable[Path], national: bool) -> 
             synonyms = _load_synonyms(doc, name, problems) or synonyms
             continue
         for entry, entry_path in _validate_entries(doc, name, problems):
+            if select is not None and isinstance(entry, NationalProcedure) and not select.keeps(entry):
+                dropped.add(entry.id)
+                continue
             if entry.id in entries:
                 problems.append(Problem(
                     name, doc.line(entry_path), entry.id, f"duplicate id (first defined at {where[entry.id]})"
@@ -417,7 +428,7 @@ def _load_knowledge(root: Path, extra_files: Iterable[Path], national: bool) -> 
         if isinstance(doc.data, dict) and ALIASES_SECTION in doc.data:
             overlays.append((doc, name))
     for doc, name in overlays:
-        _apply_overlay(doc, name, entries, alias_owner, problems)
+        _apply_overlay(doc, name, entries, alias_owner, problems, dropped)
     _line_maps.clear()
     if problems:
         raise KnowledgeError(problems)
@@ -477,6 +488,7 @@ def _apply_overlay(
     entries: dict[str, Entry],
     alias_owner: dict[str, tuple[str, _Where]],
     problems: list[Problem],
+    dropped: set[str] = frozenset(),
 ) -> None:
     """Add the aliases of an ``aliases:`` section to the entries they name."""
     section = doc.data[ALIASES_SECTION]
@@ -485,6 +497,8 @@ def _apply_overlay(
         return
     for entry_id, texts in section.items():
         entry = entries.get(str(entry_id))
+        if entry is None and str(entry_id) in dropped:
+            continue  # aliases of a record this deployment does not serve
         if entry is None:
             problems.append(Problem(
                 name, doc.line((ALIASES_SECTION, entry_id)), str(entry_id), "aliases for an entry that does not exist"
