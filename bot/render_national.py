@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from bot import texts
 from knowledge.schema import METHOD_LABELS, NationalProcedure
 
-MAX_DOCUMENTS = 8
-MAX_ITEM = 160  # characters of one document or step in a short answer
+MAX_DOCUMENTS = 6
+MAX_ITEM = 120  # characters of one document in a short answer
+MAX_LINE = 160  # characters of the time, fee or agency line under it
 MAX_VERBATIM = 900  # characters of a cell kept verbatim
 
 
@@ -83,7 +84,7 @@ def short(proc: NationalProcedure, field: str) -> str:
         value = proc.agency or proc.competent_agency
     if value is None and field in ("processing_time", "fee") and proc.channels_text:
         value = texts.NATIONAL_SEE_CHANNELS
-    return _cut(value or texts.NATIONAL_NO_INFO, MAX_ITEM)
+    return _cut(value or texts.NATIONAL_NO_INFO, MAX_LINE)
 
 
 def _document_line(doc, limit: int | None) -> str:
@@ -112,7 +113,7 @@ def _documents(proc: NationalProcedure, limit: int | None) -> list[str]:
     for doc in shown:
         if doc.group and doc.group != group:
             group = doc.group
-            lines.append(f"<i>{_esc(_cut(group, MAX_ITEM))}</i>")
+            lines.append(f"<i>{_esc(_cut(group, MAX_LINE))}</i>")
         lines.append(_document_line(doc, limit))
     if len(shown) < len(proc.documents):
         lines.append(_esc(texts.MORE_DOCUMENTS.format(n=len(proc.documents) - len(shown))))
