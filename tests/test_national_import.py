@@ -200,3 +200,17 @@ def test_check_kb_is_quiet_where_curated_and_national_agree(base):
     (base / "procedures.yaml").write_text(text, encoding="utf-8")
     done = _check_kb(base)
     assert done.returncode == 0 and "warnings" not in done.stdout, done.stdout
+
+
+def test_the_shipped_catalogue_is_what_the_importer_makes_of_the_shipped_export(tmp_path):
+    sources = HERE.parent / "knowledge" / "sources"
+    shipped = HERE.parent / "knowledge" / "data" / "national"
+    report = import_national(
+        sources / "tthc-national-2026.jsonl.gz", tmp_path, CRAWLED,
+        [sources / "dvc-usage-citizens.json", sources / "dvc-usage-businesses.json"],
+    )
+    assert (report.read, report.imported, len(report.skipped)) == (2642, 2625, 17)
+    made = sorted((tmp_path / "national").glob("*.yaml"))
+    assert [p.name for p in made] == sorted(p.name for p in shipped.glob("*.yaml"))
+    for path in made:
+        assert path.read_bytes() == (shipped / path.name).read_bytes(), f"{path.name}: run import-national again"
