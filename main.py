@@ -19,11 +19,11 @@ def _settings(args: argparse.Namespace):
         sys.exit(f"Cấu hình không hợp lệ: {exc}")
 
 
-def _knowledge(path: Path):
+def _knowledge(path: Path, select=None):
     from knowledge import KnowledgeError, load_knowledge
 
     try:
-        return load_knowledge(path)
+        return load_knowledge(path, select=select)
     except KnowledgeError as exc:
         _refuse(exc)
 
@@ -55,11 +55,27 @@ def cmd_check_kb(args: argparse.Namespace) -> int:
         return 1
     counts = kb.counts()
     print(
-        f"OK: {counts['procedures']} procedures, {counts['facts']} facts, "
+        f"OK: {counts['procedures']} procedures ({counts['national']} national), {counts['facts']} facts, "
         f"{counts['aliases']} aliases in {len(kb.files)} files"
     )
     for line in notes:
         print(line)
+    from knowledge.national.compare import disagreements
+
+    found, missing = disagreements(kb)
+    if found or missing:
+        print(f"warnings: {len(found) + len(missing)} (curated entries and the national records they cover)")
+        by_entry: dict[str, list[str]] = {}
+        for item in found:
+            by_entry.setdefault(item.entry_id, []).append(
+                f"{item.field} differs from {item.code}: here '{item.curated}', national '{item.national}'"
+            )
+        for entry_id, code in missing:
+            by_entry.setdefault(entry_id, []).append(f"covers {code}, which the national catalogue does not hold")
+        for entry_id, lines in by_entry.items():
+            print(f"  {entry_id}:")
+            for line in lines:
+                print(f"    {line}")
     return 0
 
 
@@ -83,10 +99,12 @@ def _check_citations(kb, root: Path, args: argparse.Namespace) -> tuple[list[str
 
 
 def _matcher(args: argparse.Namespace):
+    from bot.render_national import set_province
     from knowledge import Matcher, Thresholds
 
     settings = _settings(args)
-    kb = _knowledge(settings.knowledge_dir)
+    set_province(settings.province.facts())
+    kb = _knowledge(settings.knowledge_dir, settings.national.selection())
     m = settings.matching
     learned = {}
     if not getattr(args, "no_learned", False):
@@ -173,6 +191,23 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_national(args: argparse.Namespace) -> int:
+    """Import an export of the national database into the knowledge base and print the report."""
+    import datetime as dt
+
+    from knowledge.national.importer import import_national
+
+    root = Path(args.knowledge_dir) if args.knowledge_dir else _settings(args).knowledge_dir
+    try:
+        crawled = dt.date.fromisoformat(args.crawled)
+    except ValueError:
+        sys.exit(f"--crawled must be a date such as 2026-07-31, not {args.crawled!r}")
+    report = import_national(Path(args.file), root, crawled, [Path(u) for u in args.usage])
+    for line in report.lines():
+        print(line)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line."""
     parser = argparse.ArgumentParser(prog="main.py", description="Trợ lý TTHC")
@@ -199,6 +234,14 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--path", default=str(Path(__file__).parent / "tests" / "eval"))
     ev.add_argument("--errors", action="store_true", help="list every miss")
     ev.set_defaults(func=cmd_evaluate)
+
+    imp = sub.add_parser("import-national", help="import national procedure records (JSON lines)")
+    imp.add_argument("file", help="the export: JSON lines, gzipped or not")
+    imp.add_argument("--crawled", required=True, help="date the records were taken, e.g. 2026-07-31")
+    imp.add_argument("--usage", action="append", default=[],
+                     help="the portal's usage ranking (JSON with TTHC_MA and WEIGHT); repeatable")
+    imp.add_argument("--knowledge-dir", help="the base to write into (default: the configured one)")
+    imp.set_defaults(func=cmd_import_national)
 
     from bot.admin_cli import add_admin_commands
 

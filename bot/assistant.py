@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from bot import learned, rebuild
 from bot.config import Settings
 from bot.querylog import QueryLogger, new_ref
+from bot.render_national import set_province
 from bot.replies import Reply, match_reply
 from bot.storage import Storage, user_key
 from knowledge import KnowledgeBase, KnowledgeError, Matcher, MatchResult, Thresholds
@@ -82,7 +83,8 @@ class Assistant:
     @classmethod
     def create(cls, settings: Settings, storage: Storage | None = None) -> Assistant:
         """Load the base (refusing to start on any problem) and connect the database."""
-        kb, matcher = load_indexed(settings.knowledge_dir, settings.cache_dir)
+        set_province(settings.province.facts())
+        kb, matcher = load_indexed(settings.knowledge_dir, settings.cache_dir, settings.national.selection())
         matcher.thresholds = _thresholds(settings)
         storage = storage or Storage(settings.database_url)
         taught, cursor = _safe_learned(storage)
@@ -187,9 +189,10 @@ class Assistant:
         ticket = next(self.reload_tickets)
         with self.reload_lock:
             root, cache = self.settings.knowledge_dir, self.settings.cache_dir
-            if cache is not None and not rebuild.cache_is_current(root, cache):
-                rebuild.rebuild(root, cache)  # parsing and indexing happen in a child process
-            kb, matcher = load_indexed(root, cache)
+            select = self.settings.national.selection()
+            if cache is not None and not rebuild.cache_is_current(root, cache, select):
+                rebuild.rebuild(root, cache, select)  # parsing and indexing happen in a child process
+            kb, matcher = load_indexed(root, cache, select)
             matcher.thresholds = _thresholds(self.settings)
             with self.lock:
                 taught = dict(self.learned_version)

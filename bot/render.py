@@ -7,8 +7,8 @@ import html
 import re
 from dataclasses import dataclass
 
-from bot import texts
-from knowledge.schema import METHOD_LABELS, Entry, Fact, LegalDocument, Procedure
+from bot import render_national, texts
+from knowledge.schema import METHOD_LABELS, Entry, Fact, LegalDocument, NationalProcedure, Procedure
 
 MAX_MESSAGE = 4096
 MAX_DOCUMENTS_IN_SUMMARY = 8
@@ -95,6 +95,8 @@ def _with_basis(proc: Procedure, field: str) -> str:
 
 def section_lines(proc: Procedure, section: str) -> list[str]:
     """The full content of one section of a procedure, as HTML lines under its heading."""
+    if isinstance(proc, NationalProcedure):
+        return render_national.section_lines(proc, section)
     heading = _bold(texts.HEADINGS[section])
     if section == "documents":
         return [heading, *(_document_line(d) for d in proc.documents)]
@@ -106,7 +108,7 @@ def section_lines(proc: Procedure, section: str) -> list[str]:
         methods = ", ".join(METHOD_LABELS[c.method] for c in proc.channels)
         lines = [heading, esc(proc.agency), f"{_bold(texts.HEADINGS['channels'])}: {esc(methods)}"]
         notes = [f"• {esc(METHOD_LABELS[c.method])}: {esc(c.note)}" for c in proc.channels if c.note]
-        return lines + notes
+        return lines + notes + render_national.province_lines()
     if section == "legal_basis":
         items = []
         for law in proc.legal_basis:
@@ -134,6 +136,8 @@ def _procedure_footer(proc: Procedure) -> list[str]:
 
 def render_procedure(proc: Procedure, field: str | None = None) -> str:
     """A short answer: the asked field first, then the essentials a citizen acts on."""
+    if isinstance(proc, NationalProcedure):
+        return render_national.render(proc, field)
     title = f"📋 {_bold(proc.title)}"
     if field in texts.HEADINGS:
         lines = [title, "", *section_lines(proc, field), ""]
@@ -163,6 +167,8 @@ def _short(proc: Procedure, field: str) -> str:
 
 def render_section(proc: Procedure, section: str) -> str:
     """One section of a procedure on its own (what a section button shows)."""
+    if isinstance(proc, NationalProcedure):
+        return render_national.render_section(proc, section)
     if section == "summary":
         return render_procedure(proc)
     lines = [f"📋 {_bold(proc.title)}", "", *section_lines(proc, section)]

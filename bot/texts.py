@@ -103,6 +103,21 @@ DOCUMENT_KINDS = ("Bộ luật", "Luật", "Nghị quyết", "Nghị định", "
 DOCUMENT_KIND_BY_NUMBER = {"NQ-": "Nghị quyết", "NĐ-": "Nghị định", "TTLT": "Thông tư liên tịch",
                            "TT-": "Thông tư", "QĐ-": "Quyết định", "QH": "Luật"}
 MORE_DOCUMENTS = "… và {n} giấy tờ khác (bấm Hồ sơ)"
+# national records
+NATIONAL_CODE = "Mã thủ tục {code}"
+NATIONAL_SOURCE = "Theo hồ sơ thủ tục trên Cổng Dịch vụ công quốc gia:"
+NATIONAL_TAKEN = "Nội dung lấy ngày {date}."
+NATIONAL_NO_INFO = "Cổng Dịch vụ công quốc gia chưa có thông tin."
+NATIONAL_SEE_CHANNELS = "xem Cách thức nộp (bấm Nơi nộp)"
+NATIONAL_FORM = "mẫu: {form}"
+NATIONAL_AGENCY = "Cơ quan thực hiện"
+NATIONAL_COMPETENT = "Cơ quan có thẩm quyền"
+NATIONAL_AUTHORIZED = "Cơ quan được ủy quyền"
+NATIONAL_ADDRESS = "Địa chỉ tiếp nhận hồ sơ"
+PROVINCE_WHERE = "Tại {province}:"
+PROVINCE_CENTRE = "Trung tâm Phục vụ hành chính công: {address}"
+PROVINCE_PORTAL = "Cổng dịch vụ công của tỉnh"
+PROVINCE_HOTLINE = "Đường dây nóng: {hotline}"
 FEEDBACK_UP = "👍"
 FEEDBACK_DOWN = "👎"
 

@@ -2,30 +2,42 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import re
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
+from knowledge.national.select import NationalSelection
 from knowledge.normalize import fold
-from knowledge.schema import Entry, Fact, Procedure, Synonyms
+from knowledge.schema import Entry, Fact, NationalProcedure, Procedure, Synonyms
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SYNONYMS_FILE = "synonyms.yaml"
 # the registry of cited legal documents, read and checked by knowledge.legal
 LEGAL_FILE = "legal.yaml"
+NATIONAL_DIR = "national"  # the imported national catalogue
 # A file may add aliases to entries defined elsewhere (e.g. aliases learned in review):
 #   aliases: {khai-sinh: [cách hỏi 1, cách hỏi 2]}
 ALIASES_SECTION = "aliases"
 MIN_CURATED_ALIASES = 8  # the ways people ask, with and without diacritics (see the README)
-_SECTIONS: dict[str, type[Procedure] | type[Fact]] = {"procedures": Procedure, "facts": Fact}
+_SECTIONS: dict[str, type[Procedure] | type[Fact]] = {
+    "procedures": Procedure, "facts": Fact, "national": NationalProcedure,
+}
 
 Path_ = tuple[str | int, ...]
 # libyaml's parser when PyYAML has it (it does in its wheels): several times faster
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+try:  # a parser in Rust, about three times faster again on a clean file
+    import ryaml as _fast
+except ImportError:  # pragma: no cover - the strict path reads everything too
+    _fast = None
 
 
 @dataclass(frozen=True)
@@ -59,12 +71,14 @@ class EntryInfo:
     title: str
     group: str  # a procedure's domain, a fact's place ("" for national facts)
     aliases: int
+    national: bool = False  # a record imported from the national database
 
 
 def entry_info(entry: Entry) -> EntryInfo:
     """The catalogue line of an entry."""
     group = entry.domain if isinstance(entry, Procedure) else (entry.locality or "")
-    return EntryInfo(entry.id, entry.kind, entry.title, group, len(entry.aliases))
+    national = isinstance(entry, NationalProcedure)
+    return EntryInfo(entry.id, entry.kind, entry.title, group, len(entry.aliases), national)
 
 
 @dataclass(frozen=True)
@@ -98,68 +112,186 @@ class KnowledgeBase:
         """How many procedures, facts and aliases the base holds."""
         return {
             "procedures": sum(1 for i in self.catalogue if i.kind == "procedure"),
+            "national": sum(1 for i in self.catalogue if i.national),
             "facts": sum(1 for i in self.catalogue if i.kind == "fact"),
             "aliases": sum(i.aliases for i in self.catalogue),
         }
 
 
-@dataclass
-class _Document:
-    """A parsed YAML file with the line of every mapping key and list item."""
+MAX_FILE_BYTES = 32 * 1024 * 1024  # far above the largest catalogue file; refuses runaway input
 
-    data: Any
-    lines: dict[Path_, int] = field(default_factory=dict)
+
+class _StrictConstructor(_Loader):
+    """libyaml's parser with two refusals: duplicate keys and aliases (``*name``).
+
+    An alias makes one node appear many times: a few hundred bytes can expand to gigabytes in
+    every later walk ("billion laughs"), and a knowledge base never needs one.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.duplicates: list[tuple[int, str]] = []
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node in self.constructed_objects:
+            raise yaml.constructor.ConstructorError(
+                None, None, "anchors and aliases (&name, *name) are not allowed", node.start_mark
+            )
+        return super().construct_object(node, deep)
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        mapping = super().construct_mapping(node, deep)
+        if len(mapping) < len(node.value):
+            seen: set[str] = set()
+            for key_node, _value in node.value:
+                key = str(key_node.value)
+                if key in seen:
+                    self.duplicates.append((key_node.start_mark.line + 1, key))
+                seen.add(key)
+        return mapping
+
+
+class _Document:
+    """A parsed YAML file; the line of a key or item is worked out only when a problem needs one
+    (by parsing the file again, keeping its nodes)."""
+
+    def __init__(self, data: Any, source: Path | None = None, text: str | None = None) -> None:
+        self.data = data
+        self.source = source
+        self._text = text
+        self._lines: dict[Path_, int] | None = None
+
+    @property
+    def lines(self) -> dict[Path_, int]:
+        """Line of every mapping key and list item."""
+        if self._lines is None:
+            self._lines = {}
+            text = self._text
+            if text is None and self.source is not None:
+                text = self.source.read_text(encoding="utf-8")
+            self._text = None
+            try:
+                loader = _StrictConstructor(text or "")
+                try:
+                    node = loader.get_single_node()
+                finally:
+                    loader.dispose()
+            except yaml.YAMLError:
+                node = None
+            if node is not None:
+                _record_lines(node, (), self._lines)
+        return self._lines
 
     def line(self, path: Path_) -> int:
         """The line of the longest known prefix of ``path``."""
+        lines = self.lines
         for end in range(len(path), -1, -1):
-            if path[:end] in self.lines:
-                return self.lines[path[:end]]
+            if path[:end] in lines:
+                return lines[path[:end]]
         return 1
 
+    def where(self, name: str, path: Path_) -> _Where:
+        """A place in this file whose line is found only if it is ever shown."""
+        return _Where(name, self.source, path, self if self.source is None else None)
 
-def _parse(text: str, name: str, problems: list[Problem]) -> _Document | None:
-    """Parse YAML, recording lines; syntax errors and duplicate keys become problems."""
+
+@dataclass(frozen=True)
+class _Where:
+    """A key or item of a file, located lazily (a problem needs its line; nothing else does)."""
+
+    file: str
+    source: Path | None
+    path: Path_
+    doc: _Document | None = None  # kept only for a file that cannot be read again
+
+    @property
+    def line(self) -> int:
+        doc = self.doc or _lines_of(self.source)
+        return doc.line(self.path)
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+_line_maps: OrderedDict[Path, _Document] = OrderedDict()
+
+
+def _lines_of(source: Path | None) -> _Document:
+    """The lines of a file, kept for the few files problems were found in."""
+    if source is None:
+        return _Document(None)
+    doc = _line_maps.get(source)
+    if doc is None:
+        doc = _line_maps[source] = _Document(None, source)
+        if len(_line_maps) > 8:
+            _line_maps.popitem(last=False)
+    return doc
+
+
+# libyaml notices an unclosed bracket or quote only at the next token, often on a later line;
+# the construct it was scanning starts where the mistake is
+_OPENED_AT_CONTEXT = ("flow sequence", "flow mapping", "quoted scalar")
+
+
+def _syntax_line(exc: yaml.MarkedYAMLError) -> int:
+    """The line a syntax error is on: the unclosed construct's line, else where the parser stopped."""
+    context = exc.context or ""
+    if exc.context_mark is not None and context.endswith(_OPENED_AT_CONTEXT):
+        return exc.context_mark.line + 1
+    mark = exc.problem_mark or exc.context_mark
+    return mark.line + 1 if mark else 1
+
+
+# an anchor token (&name): without one a file cannot use an alias, and one that names an
+# undefined anchor is an error; a file with an anchor takes the strict path, which refuses it
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:])&[^\s\[\]{},]", re.MULTILINE)
+
+
+def _parse(text: str, name: str, problems: list[Problem], source: Path | None = None) -> _Document | None:
+    """Parse YAML; syntax errors, aliases and duplicate keys become problems.
+
+    A clean file is read by the fast parser when it is installed; anything it refuses, and any
+    file with anchors or aliases, goes through libyaml with the checks that locate problems.
+    """
+    if _fast is not None and not _ANCHOR.search(text):
+        try:
+            return _Document(_fast.loads(text), source, None if source else text)
+        except Exception:  # noqa: BLE001 - the strict path below says what is wrong, and where
+            pass
     try:
-        loader = _Loader(text)
+        loader = _StrictConstructor(text)
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None
+            duplicates = loader.duplicates
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        problems.append(Problem(name, line, None, f"YAML syntax error: {exc.problem or exc}"))
+        kind = "YAML error" if isinstance(exc, yaml.constructor.ConstructorError) else "YAML syntax error"
+        problems.append(Problem(name, _syntax_line(exc), None, f"{kind}: {exc.problem or exc}"))
         return None
     except yaml.YAMLError as exc:
         problems.append(Problem(name, 1, None, f"YAML error: {exc}"))
         return None
-    doc = _Document(data)
-    if node is not None:
-        _record_lines(node, (), doc.lines, name, problems)
-    return doc
+    except RecursionError:
+        problems.append(Problem(name, 1, None, "YAML nested too deeply"))
+        return None
+    for line, key in duplicates:
+        problems.append(Problem(name, line, None, f"duplicate key '{key}'"))
+    return _Document(data, source, None if source else text)
 
 
-def _record_lines(
-    node: yaml.Node, path: Path_, lines: dict[Path_, int], name: str, problems: list[Problem]
-) -> None:
+def _record_lines(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
         for key_node, value_node in node.value:
             key = str(key_node.value)
-            if key in seen:
-                problems.append(
-                    Problem(name, key_node.start_mark.line + 1, None, f"duplicate key '{key}'")
-                )
-            seen.add(key)
-            lines[(*path, key)] = key_node.start_mark.line + 1
-            _record_lines(value_node, (*path, key), lines, name, problems)
+            lines.setdefault((*path, key), key_node.start_mark.line + 1)
+            _record_lines(value_node, (*path, key), lines)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             lines[(*path, index)] = item.start_mark.line + 1
-            _record_lines(item, (*path, index), lines, name, problems)
+            _record_lines(item, (*path, index), lines)
 
 
 def _describe(error: dict[str, Any]) -> str:
@@ -216,31 +348,73 @@ def yaml_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*.y*ml") if p.suffix in {".yaml", ".yml"})
 
 
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """The garbage collector off for a while (restored after, unless it was off already).
+
+    Loading creates millions of objects that all survive: with the collector on, its passes
+    over them cost about as much as the parsing itself, and find nothing to free.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load_knowledge(
-    root: Path | str = DATA_DIR, extra_files: Iterable[Path] = (), *, curated_aliases: int = 0
+    root: Path | str = DATA_DIR,
+    extra_files: Iterable[Path] = (),
+    national: bool = True,
+    select: NationalSelection | None = None,
+    *,
+    curated_aliases: int = 0,
 ) -> KnowledgeBase:
     """Load every YAML file under ``root``; raise ``KnowledgeError`` listing all problems.
 
+    ``national=False`` leaves out the imported national catalogue (``national/``); ``select``
+    serves only the national records it keeps (every record is still validated).
     ``curated_aliases``: also require that many aliases of every curated procedure (check-kb).
     """
-    root = Path(root)
+    with paused_gc():
+        return _load_knowledge(Path(root), extra_files, national, select, curated_aliases)
+
+
+def _load_knowledge(
+    root: Path, extra_files: Iterable[Path], national: bool, select: NationalSelection | None,
+    curated_aliases: int,
+) -> KnowledgeBase:
     problems: list[Problem] = []
     entries: dict[str, Entry] = {}
-    where: dict[str, tuple[str, int]] = {}
-    alias_owner: dict[str, tuple[str, str, int]] = {}
+    where: dict[str, _Where] = {}
+    alias_owner: dict[str, tuple[str, _Where]] = {}
+    dropped: set[str] = set()  # national records this deployment does not serve
     synonyms = Synonyms()
     overlays: list[tuple[_Document, str]] = []
-    files = [*yaml_files(root), *extra_files]
+    # curated entries first: where a text names both, the hand-written entry is found first
+    files = sorted(yaml_files(root), key=lambda p: _is_national(p, root))
+    if not national:
+        files = [p for p in files if not _is_national(p, root)]
+    files += list(extra_files)
     if not files:
         raise KnowledgeError([Problem(str(root), 1, None, "no YAML files found")])
     for path in files:
         name = _display_name(path, root)
         try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                problems.append(Problem(
+                    name, 1, None, f"file too large ({size:,} bytes; at most {MAX_FILE_BYTES:,})"
+                ))
+                continue
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(Problem(name, 1, None, f"cannot read file: {exc}"))
             continue
-        doc = _parse(text, name, problems)
+        doc = _parse(text, name, problems, path)
+        del text
         if doc is None:
             continue
         if path.name == SYNONYMS_FILE:
@@ -249,29 +423,40 @@ def load_knowledge(
         if path.name == LEGAL_FILE:
             continue
         for entry, entry_path in _validate_entries(doc, name, problems):
-            line = doc.line(entry_path)
+            if select is not None and isinstance(entry, NationalProcedure) and not select.keeps(entry):
+                dropped.add(entry.id)
+                continue
             if entry.id in entries:
-                first_file, first_line = where[entry.id]
-                problems.append(
-                    Problem(name, line, entry.id, f"duplicate id (first defined at {first_file}:{first_line})")
-                )
+                problems.append(Problem(
+                    name, doc.line(entry_path), entry.id, f"duplicate id (first defined at {where[entry.id]})"
+                ))
                 continue
             entries[entry.id] = entry
-            where[entry.id] = (name, line)
+            where[entry.id] = doc.where(name, entry_path)
             _check_aliases(entry, doc, entry_path, name, alias_owner, problems)
         if isinstance(doc.data, dict) and ALIASES_SECTION in doc.data:
             overlays.append((doc, name))
     for doc, name in overlays:
-        _apply_overlay(doc, name, entries, alias_owner, problems)
+        _apply_overlay(doc, name, entries, alias_owner, problems, dropped)
     for entry_id, entry in entries.items():
         # a curated procedure is one with aliases; national records imported as they are have none
         if isinstance(entry, Procedure) and 0 < len(entry.aliases) < curated_aliases:
-            problems.append(Problem(*where[entry_id], entry_id,
+            place = where[entry_id]
+            problems.append(Problem(place.file, place.line, entry_id,
                                     f"a curated procedure needs at least {curated_aliases} aliases "
                                     f"(has {len(entry.aliases)})"))
+    _line_maps.clear()
     if problems:
         raise KnowledgeError(problems)
     return KnowledgeBase(entries=entries, synonyms=synonyms, files=tuple(str(f) for f in files))
+
+
+def _is_national(path: Path, root: Path) -> bool:
+    """A file of the imported national catalogue (``national/`` under the base)."""
+    try:
+        return path.relative_to(root).parts[0] == NATIONAL_DIR
+    except ValueError:
+        return False
 
 
 def _display_name(path: Path, root: Path) -> str:
@@ -286,39 +471,40 @@ def _check_aliases(
     doc: _Document,
     entry_path: Path_,
     name: str,
-    alias_owner: dict[str, tuple[str, str, int]],
+    alias_owner: dict[str, tuple[str, _Where]],
     problems: list[Problem],
 ) -> None:
-    """Aliases (and titles) that fold to the same text must belong to one entry only."""
+    """Aliases (and titles) that fold to the same text must belong to one entry only.
+
+    A national record's title is the official name: variants share it, and a curated entry that
+    covers the record may use it as an alias, so it takes part in neither side of the check.
+    """
+    if isinstance(entry, NationalProcedure) and not entry.aliases:
+        return
     texts = [(entry.title, (*entry_path, "title"))] + [
         (alias, (*entry_path, "aliases", i)) for i, alias in enumerate(entry.aliases)
     ]
     for text, path in texts:
         key = fold(text)
-        line = doc.line(path)
         if not key:
-            problems.append(Problem(name, line, entry.id, f"alias '{text}' has no letters or digits"))
+            problems.append(Problem(name, doc.line(path), entry.id, f"alias '{text}' has no letters or digits"))
             continue
         owner = alias_owner.get(key)
         if owner is None:
-            alias_owner[key] = (entry.id, name, line)
+            alias_owner[key] = (entry.id, doc.where(name, path))
         elif owner[0] != entry.id:
-            problems.append(
-                Problem(
-                    name,
-                    line,
-                    entry.id,
-                    f"alias '{text}' is also an alias of '{owner[0]}' ({owner[1]}:{owner[2]})",
-                )
-            )
+            problems.append(Problem(
+                name, doc.line(path), entry.id, f"alias '{text}' is also an alias of '{owner[0]}' ({owner[1]})"
+            ))
 
 
 def _apply_overlay(
     doc: _Document,
     name: str,
     entries: dict[str, Entry],
-    alias_owner: dict[str, tuple[str, str, int]],
+    alias_owner: dict[str, tuple[str, _Where]],
     problems: list[Problem],
+    dropped: set[str] = frozenset(),
 ) -> None:
     """Add the aliases of an ``aliases:`` section to the entries they name."""
     section = doc.data[ALIASES_SECTION]
@@ -326,25 +512,29 @@ def _apply_overlay(
         problems.append(Problem(name, doc.line((ALIASES_SECTION,)), None, "'aliases' must map entry ids to lists"))
         return
     for entry_id, texts in section.items():
-        line = doc.line((ALIASES_SECTION, entry_id))
         entry = entries.get(str(entry_id))
+        if entry is None and str(entry_id) in dropped:
+            continue  # aliases of a record this deployment does not serve
         if entry is None:
-            problems.append(Problem(name, line, str(entry_id), "aliases for an entry that does not exist"))
+            problems.append(Problem(
+                name, doc.line((ALIASES_SECTION, entry_id)), str(entry_id), "aliases for an entry that does not exist"
+            ))
             continue
         if not isinstance(texts, list) or not all(isinstance(t, str) and t.strip() for t in texts):
-            problems.append(Problem(name, line, entry.id, "aliases must be a list of texts"))
+            problems.append(Problem(
+                name, doc.line((ALIASES_SECTION, entry_id)), entry.id, "aliases must be a list of texts"
+            ))
             continue
         for index, text in enumerate(texts):
             key = fold(text)
             owner = alias_owner.get(key)
-            text_line = doc.line((ALIASES_SECTION, entry_id, index))
+            path = (ALIASES_SECTION, entry_id, index)
             if owner is not None and owner[0] != entry.id:
-                problems.append(
-                    Problem(name, text_line, entry.id,
-                            f"alias '{text}' is also an alias of '{owner[0]}' ({owner[1]}:{owner[2]})")
-                )
+                problems.append(Problem(
+                    name, doc.line(path), entry.id, f"alias '{text}' is also an alias of '{owner[0]}' ({owner[1]})"
+                ))
             elif key:
-                alias_owner.setdefault(key, (entry.id, name, text_line))
+                alias_owner.setdefault(key, (entry.id, doc.where(name, path)))
         new = [t.strip() for t in texts if fold(t) and t.strip() not in entry.aliases]
         entries[entry.id] = entry.model_copy(update={"aliases": [*entry.aliases, *new]})
 

@@ -202,7 +202,7 @@ class Matcher:
         self._unknown_idf = float(np.median(idfs)) if idfs else 1.0
         # per entry, built when the entry is first a candidate: each text's total weight
         # (the recall denominator) and which of its texts hold each term
-        self._text_index: OrderedDict[int, tuple[list[float], dict[str, list[int]]]] = OrderedDict()
+        self._text_index: OrderedDict[int, tuple[tuple[float, ...], dict[str, tuple[int, ...]]]] = OrderedDict()
         self._weights: dict[str, float] = {}
         if len(self._texts) <= TEXT_INDEX_KEPT:  # a small base is indexed whole, up front
             for position in range(len(self._texts)):
@@ -219,7 +219,7 @@ class Matcher:
             return 0.0
         return math.log(1 + self._total / self._frequency(term))
 
-    def _texts_of(self, position: int) -> tuple[list[float], dict[str, list[int]]]:
+    def _texts_of(self, position: int) -> tuple[tuple[float, ...], dict[str, tuple[int, ...]]]:
         """One entry's per-text weights and term positions (computed once, then kept)."""
         cached = self._text_index.get(position)
         if cached is not None:
@@ -232,7 +232,10 @@ class Matcher:
             weights.append(sum(self._term_weight(t) for t in words) or 1.0)
             for term in words:
                 where[term].append(index)
-        self._text_index[position] = built = (weights, dict(where))
+        # tuples of numbers: the collector stops tracking them, so a cache built while the bot
+        # runs (a large base) adds nothing to its passes
+        built = (tuple(weights), {term: tuple(found) for term, found in where.items()})
+        self._text_index[position] = built
         if len(self._text_index) > TEXT_INDEX_KEPT:
             self._text_index.popitem(last=False)
         return built

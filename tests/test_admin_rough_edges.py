@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REAL_KB = ROOT / "knowledge" / "data"
 FIXTURE_KB = Path(__file__).parent / "fixtures" / "kb"
 USER = 3003
-UNKNOWN = "giấy thông hành đi nước ngoài"
+UNKNOWN = "cấp thẻ thư viện cho sinh viên"
 
 
 @pytest.fixture

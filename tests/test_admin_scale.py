@@ -210,14 +210,14 @@ def test_reloads_are_serialised_and_the_last_request_wins(tmp_path, monkeypatch)
     started = threading.Event()
     slow_first = []
 
-    def load(root, cache_dir):
+    def load(root, cache_dir, *rest):
         if not slow_first:
             slow_first.append(1)
-            snapshot = real(root, cache_dir)  # the files as they were at the first request
+            snapshot = real(root, cache_dir, *rest)  # the files as they were at the first request
             started.set()
             time.sleep(0.5)
             return snapshot
-        return real(root, cache_dir)
+        return real(root, cache_dir, *rest)
 
     monkeypatch.setattr(module, "load_indexed", load)
     first = threading.Thread(target=assistant.reload)
