@@ -106,7 +106,43 @@ def query_row(row: QueryLog | dict) -> dict:
         row = row.model_dump(exclude={"id"})
     values = {name: row.get(name, QueryLogBase.model_fields[name].default) for name in _QUERY_COLUMNS}
     values["created_at"] = row.get("created_at") or utcnow()
+    for name, value in values.items():
+        if isinstance(value, str) and "\x00" in value:  # PostgreSQL refuses NUL in text
+            values[name] = value.replace("\x00", "")
     return values
+
+
+def insert_queries(connection, rows: Sequence[QueryLog | dict]) -> None:
+    """Write query rows on an open connection (one statement)."""
+    values = [query_row(r) for r in rows]
+    if values:
+        connection.execute(insert(QueryLog.__table__), values)
+
+
+def insert_feedback(connection, rows: Sequence[dict]) -> int:
+    """Write 👍/👎 rows on an open connection: one vote per user and answer (the last one counts),
+    and only on answers the bot gave (a ref in the query log). Returns how many were kept."""
+    kept = 0
+    table = Feedback.__table__
+    for row in rows:
+        issued = connection.execute(
+            select(QueryLog.__table__.c.id).where(QueryLog.__table__.c.ref == row["ref"]).limit(1)
+        ).first()
+        if issued is None:
+            continue
+        changed = connection.execute(
+            update(table)
+            .where(table.c.ref == row["ref"], table.c.user_key == row["user_key"])
+            .values(value=row["value"], created_at=row.get("created_at") or utcnow())
+        )
+        if not changed.rowcount:
+            connection.execute(
+                insert(table),
+                [{"ref": row["ref"], "user_key": row["user_key"], "value": row["value"],
+                  "created_at": row.get("created_at") or utcnow()}],
+            )
+        kept += 1
+    return kept
 
 
 def _engine(url: str):
@@ -124,6 +160,8 @@ def _engine(url: str):
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            # purged question text is overwritten with zeros, in the file and in the WAL
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         return engine
@@ -165,17 +203,17 @@ class Storage:
 
     def add_queries(self, rows: Sequence[QueryLog | dict]) -> None:
         """Write a batch of query rows in one statement (raises if the database is away)."""
-        values = [query_row(r) for r in rows]
-        if not values:
-            return
         with self.engine.begin() as connection:
-            connection.execute(insert(QueryLog.__table__), values)
+            insert_queries(connection, rows)
 
     def add_feedback(self, *, ref: str, user_key: str, value: int) -> None:
-        """Store a 👍/👎."""
-        with self.session() as session:
-            session.add(Feedback(ref=ref, user_key=user_key, value=value))
-            session.commit()
+        """Store a 👍/👎 (one per user and answer, only on an answer the bot gave)."""
+        self.add_feedbacks([{"ref": ref, "user_key": user_key, "value": value}])
+
+    def add_feedbacks(self, rows: Sequence[dict]) -> int:
+        """Store 👍/👎 rows; returns how many were kept (see ``insert_feedback``)."""
+        with self.engine.begin() as connection:
+            return insert_feedback(connection, rows)
 
     def mark_chosen(self, *, ref: str, entry_id: str) -> None:
         """Record which suggestion the user tapped for a question."""
@@ -211,12 +249,16 @@ class Storage:
             return session.exec(select(func.count()).select_from(QueryLog)).one()
 
     def purge_raw_text(self, *, older_than: dt.datetime) -> int:
-        """Forget the raw text of old questions (the normalised text and outcome stay)."""
+        """Forget the text of old questions: the raw text and every column derived from it
+        (the normalised text); the outcome, entry and score stay for statistics."""
         with self.session() as session:
             result = session.exec(
                 update(QueryLog)
-                .where(col(QueryLog.created_at) < older_than, col(QueryLog.raw_text).is_not(None))
-                .values(raw_text=None)
+                .where(
+                    col(QueryLog.created_at) < older_than,
+                    col(QueryLog.raw_text).is_not(None) | (col(QueryLog.normalized) != ""),
+                )
+                .values(raw_text=None, normalized="")
             )
             session.commit()
             return result.rowcount or 0
