@@ -120,6 +120,7 @@ async def _post_init(application: Application) -> None:
                           flood_window=settings.limits.flood_seconds)
         if isinstance(processor, JournalProcessor):
             processor.journal = journal
+            processor.inline = assistant.storage.engine.dialect.name == "sqlite"
         application.bot_data[INTAKE] = Intake(
             application, journal, assistant.key, processor if isinstance(processor, JournalProcessor) else None
         )

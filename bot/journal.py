@@ -26,7 +26,10 @@ from bot.storage import Storage, insert_feedback, insert_queries, utcnow
 
 log = logging.getLogger(__name__)
 
-PENDING, DONE, SKIPPED = 0, 1, 2
+# SENDING: the first reply call was about to go out; after a crash such an update counts as
+# answered (sending it again is what would double it)
+PENDING, DONE, SKIPPED, SENDING = 0, 1, 2, 3
+SQLITE_BUSY_MS = 15_000  # the storage engine's usual wait for a lock (its connect timeout)
 KEEP_DONE = dt.timedelta(hours=24)  # long enough to recognise a webhook retry of the same update
 
 
@@ -157,19 +160,54 @@ class Journal:
             )
 
     def finish(
-        self, update_ids: Sequence[int], queries: Sequence[dict] = (), feedback: Sequence[dict] = ()
+        self, update_ids: Sequence[int], queries: Sequence[dict] = (), feedback: Sequence[dict] = (),
+        *, wait_ms: int | None = None,
     ) -> None:
-        """Mark updates done and write their query rows and feedback, in one transaction."""
+        """Mark updates done and write their query rows and feedback, in one transaction.
+
+        ``wait_ms`` (SQLite) bounds the wait for another process's write lock.
+        """
+        bounded = wait_ms is not None and self.storage.engine.dialect.name == "sqlite"
+        with self.storage.engine.connect() as connection:
+            if bounded:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(wait_ms)}")
+            try:
+                with connection.begin():
+                    self._finish(connection, update_ids, queries, feedback)
+            finally:
+                if bounded:
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
+                    connection.commit()
+
+    def sending(self, update_id: int, queries: Sequence[dict] = (), *, wait_ms: int | None = None) -> None:
+        """Store that an update is being answered, with the query rows it has produced so far."""
+        bounded = wait_ms is not None and self.storage.engine.dialect.name == "sqlite"
         table = UpdateJournal.__table__
-        with self.storage.engine.begin() as connection:
-            insert_queries(connection, queries)
-            insert_feedback(connection, feedback)
-            if update_ids:
-                connection.execute(
-                    update(table)
-                    .where(table.c.update_id.in_(list(update_ids)))
-                    .values(state=DONE, payload=None, done_at=utcnow())
-                )
+        with self.storage.engine.connect() as connection:
+            if bounded:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(wait_ms)}")
+            try:
+                with connection.begin():
+                    insert_queries(connection, queries)
+                    connection.execute(
+                        update(table).where(table.c.update_id == update_id)
+                        .values(state=SENDING, payload=None)
+                    )
+            finally:
+                if bounded:
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
+                    connection.commit()
+
+    def _finish(self, connection, update_ids, queries, feedback) -> None:
+        table = UpdateJournal.__table__
+        insert_queries(connection, queries)
+        insert_feedback(connection, feedback)
+        if update_ids:
+            connection.execute(
+                update(table)
+                .where(table.c.update_id.in_(list(update_ids)))
+                .values(state=DONE, payload=None, done_at=utcnow())
+            )
 
     def unfinished(self, *, stale_after: dt.timedelta = dt.timedelta(minutes=5)) -> list[dict]:
         """Updates received but not done: this instance's, and any other's left for a while."""
@@ -217,4 +255,4 @@ class Journal:
             return result.rowcount or 0
 
 
-__all__ = ["DONE", "PENDING", "SKIPPED", "Journal", "UpdateJournal", "default_owner"]
+__all__ = ["DONE", "PENDING", "SENDING", "SKIPPED", "Journal", "UpdateJournal", "default_owner"]
