@@ -62,7 +62,11 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     if settings.telegram_rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=5))
+        # 30 a second as an even pace, not bursts of 30: fewer replies in flight at any moment,
+        # so fewer in doubt (and sent again) if the process is killed (bench/crash.py)
+        builder = builder.rate_limiter(
+            AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 30, max_retries=5)
+        )
     if settings.api_base_url:
         base = settings.api_base_url.rstrip("/")
         builder = builder.base_url(base).base_file_url(base.replace("/bot", "/file/bot"))

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import functools
 import hmac
 import json
 import logging
@@ -87,9 +86,6 @@ class JournalProcessor(BaseUpdateProcessor):
         entry = self._users.setdefault(user, [asyncio.Semaphore(self.per_user), 0])
         entry[1] += 1
         pending = Pending()
-        update_id = update.update_id if isinstance(update, Update) else None
-        if self.journal is not None and update_id in self.tracked:
-            pending.before_effect = functools.partial(self._sending, update_id, pending)
         try:
             async with entry[0], self._slots:
                 token = CURRENT.set(pending)
@@ -102,25 +98,6 @@ class JournalProcessor(BaseUpdateProcessor):
             entry[1] -= 1
             if entry[1] == 0:
                 self._users.pop(user, None)  # memory stays bounded by users in flight
-
-    async def _sending(self, update_id: int, pending: Pending) -> None:
-        """Store that this update is being answered (with its query rows so far), just before
-        the first call that shows the user something. If the process dies after this, the
-        update is not answered again: a reply Telegram may already have is never sent twice."""
-        rows = list(pending.queries)
-        try:
-            try:
-                if not self.inline:
-                    raise RuntimeError("written by the journal thread")
-                self.journal.sending(update_id, rows, wait_ms=20)
-            except Exception:  # not SQLite, or its lock is taken: wait in the journal thread
-                await asyncio.get_running_loop().run_in_executor(
-                    self.writer, functools.partial(self.journal.sending, update_id, rows)
-                )
-        except Exception as exc:  # the answer matters more: send it, keep the rows for later
-            log.debug("could not mark update %s as being answered (%s)", update_id, type(exc).__name__)
-            return
-        del pending.queries[: len(rows)]
 
     async def finish(self, update: object, pending: Pending) -> None:
         """Mark a journaled update done with its rows, in one transaction; else buffer the rows.

@@ -12,11 +12,12 @@ user sent in the last few seconds is counted from it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
 import socket
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from sqlalchemy import BigInteger, Column, Index, SmallInteger, Text, func, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -26,10 +27,11 @@ from bot.storage import Storage, insert_feedback, insert_queries, utcnow
 
 log = logging.getLogger(__name__)
 
-# SENDING: the first reply call was about to go out; after a crash such an update counts as
-# answered (sending it again is what would double it)
-PENDING, DONE, SKIPPED, SENDING = 0, 1, 2, 3
+PENDING, DONE, SKIPPED = 0, 1, 2
 SQLITE_BUSY_MS = 15_000  # the storage engine's usual wait for a lock (its connect timeout)
+# receiving waits at most this long for another process's lock on SQLite; then the bot answers
+# without the journal for that batch (logged) rather than keep everyone waiting
+RECEIVE_WAIT_MS = 1000
 KEEP_DONE = dt.timedelta(hours=24)  # long enough to recognise a webhook retry of the same update
 
 
@@ -89,6 +91,22 @@ class Journal:
         self.owner = owner
         self.flood_window = flood_window
 
+    @contextlib.contextmanager
+    def _transaction(self, wait_ms: int | None) -> Iterator:
+        """A transaction; on SQLite ``wait_ms`` bounds the wait for another writer's lock."""
+        bounded = wait_ms is not None and self.storage.engine.dialect.name == "sqlite"
+        with self.storage.engine.connect() as connection:
+            if bounded:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(wait_ms)}")
+                connection.commit()
+            try:
+                with connection.begin():
+                    yield connection
+            finally:
+                if bounded:
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
+                    connection.commit()
+
     def _insert(self):
         dialect = self.storage.engine.dialect.name
         table = UpdateJournal.__table__
@@ -96,7 +114,9 @@ class Journal:
             return postgresql.insert(table).on_conflict_do_nothing(index_elements=["update_id"])
         return sqlite.insert(table).on_conflict_do_nothing(index_elements=["update_id"])
 
-    def receive(self, rows: Sequence[tuple[dict, str]]) -> dict[int, tuple[str, int]]:
+    def receive(
+        self, rows: Sequence[tuple[dict, str]], *, wait_ms: int | None = RECEIVE_WAIT_MS
+    ) -> dict[int, tuple[str, int]]:
         """Store new updates as (raw JSON, user key); returns {update_id: (class, count)} for the
         new ones.
 
@@ -121,20 +141,8 @@ class Journal:
         ]
         keys = sorted({key for _, key in rows if key})
         cutoff = now - dt.timedelta(seconds=self.flood_window)
-        table = UpdateJournal.__table__
-        with self.storage.engine.begin() as connection:
-            before: dict[tuple[str, str], int] = {}
-            if keys:
-                counted = connection.execute(
-                    select(table.c.user_key, table.c.kind, func.count())
-                    .where(table.c.user_key.in_(keys), table.c.received_at >= cutoff)
-                    .group_by(table.c.user_key, table.c.kind)
-                )
-                for key, kind, n in counted:
-                    slot = (key, flood_class(kind))
-                    before[slot] = before.get(slot, 0) + n
-            inserted = connection.execute(self._insert().returning(table.c.update_id), values)
-            new = {row[0] for row in inserted}
+        with self._transaction(wait_ms) as connection:
+            before, new = self._receive(connection, keys, cutoff, values)
         counts: dict[int, tuple[str, int]] = {}
         for value in values:
             if value["update_id"] not in new:
@@ -144,6 +152,21 @@ class Journal:
             before[slot] = before.get(slot, 0) + 1 if value["user_key"] else 1
             counts[value["update_id"]] = (klass, before[slot])
         return counts
+
+    def _receive(self, connection, keys: list[str], cutoff: dt.datetime, values: list[dict]):
+        table = UpdateJournal.__table__
+        before: dict[tuple[str, str], int] = {}
+        if keys:
+            counted = connection.execute(
+                select(table.c.user_key, table.c.kind, func.count())
+                .where(table.c.user_key.in_(keys), table.c.received_at >= cutoff)
+                .group_by(table.c.user_key, table.c.kind)
+            )
+            for key, kind, n in counted:
+                slot = (key, flood_class(kind))
+                before[slot] = before.get(slot, 0) + n
+        inserted = connection.execute(self._insert().returning(table.c.update_id), values)
+        return before, {row[0] for row in inserted}
 
     def skip(self, update_id: int, kind: str) -> None:
         """Remember an update that could not be read, so it is never tried again."""
@@ -167,36 +190,8 @@ class Journal:
 
         ``wait_ms`` (SQLite) bounds the wait for another process's write lock.
         """
-        bounded = wait_ms is not None and self.storage.engine.dialect.name == "sqlite"
-        with self.storage.engine.connect() as connection:
-            if bounded:
-                connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(wait_ms)}")
-            try:
-                with connection.begin():
-                    self._finish(connection, update_ids, queries, feedback)
-            finally:
-                if bounded:
-                    connection.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
-                    connection.commit()
-
-    def sending(self, update_id: int, queries: Sequence[dict] = (), *, wait_ms: int | None = None) -> None:
-        """Store that an update is being answered, with the query rows it has produced so far."""
-        bounded = wait_ms is not None and self.storage.engine.dialect.name == "sqlite"
-        table = UpdateJournal.__table__
-        with self.storage.engine.connect() as connection:
-            if bounded:
-                connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(wait_ms)}")
-            try:
-                with connection.begin():
-                    insert_queries(connection, queries)
-                    connection.execute(
-                        update(table).where(table.c.update_id == update_id)
-                        .values(state=SENDING, payload=None)
-                    )
-            finally:
-                if bounded:
-                    connection.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
-                    connection.commit()
+        with self._transaction(wait_ms) as connection:
+            self._finish(connection, update_ids, queries, feedback)
 
     def _finish(self, connection, update_ids, queries, feedback) -> None:
         table = UpdateJournal.__table__
@@ -255,4 +250,4 @@ class Journal:
             return result.rowcount or 0
 
 
-__all__ = ["DONE", "PENDING", "SENDING", "SKIPPED", "Journal", "UpdateJournal", "default_owner"]
+__all__ = ["DONE", "PENDING", "SKIPPED", "Journal", "UpdateJournal", "default_owner"]

@@ -9,7 +9,6 @@ import logging
 import secrets
 import threading
 from collections import deque
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import text
@@ -26,16 +25,10 @@ def new_ref() -> str:
 
 @dataclass
 class Pending:
-    """Rows produced while one update is handled; written when its update is marked done.
-
-    ``before_effect`` (async) runs once, just before the first Bot API call that changes what a
-    user sees (see ``bot/request.py``): it stores that the update is being answered.
-    """
+    """Rows produced while one update is handled; written when its update is marked done."""
 
     queries: list[dict] = field(default_factory=list)
     feedback: list[dict] = field(default_factory=list)
-    before_effect: Callable[[], Awaitable[None]] | None = None
-    effect_started: bool = False
 
 
 # set while an update from the journal is handled: its rows go with the update, not the buffer

@@ -10,14 +10,7 @@ from typing import Any
 from telegram.error import NetworkError, TimedOut
 from telegram.request import HTTPXRequest, RequestData
 
-from bot.querylog import CURRENT
-
 log = logging.getLogger(__name__)
-# Bot API methods a user sees the effect of (an answer, an edit, a spinner that stops)
-EFFECTS = frozenset({
-    "sendmessage", "editmessagetext", "editmessagereplymarkup", "answercallbackquery",
-    "answerinlinequery", "senddocument", "sendphoto",
-})
 
 
 class RetryingRequest(HTTPXRequest):
@@ -35,11 +28,6 @@ class RetryingRequest(HTTPXRequest):
     async def do_request(
         self, url: str, method: str, request_data: RequestData | None = None, **kwargs: Any
     ) -> tuple[int, bytes]:
-        pending = CURRENT.get()
-        if (pending is not None and pending.before_effect is not None and not pending.effect_started
-                and url.rsplit("/", 1)[-1].lower() in EFFECTS):
-            pending.effect_started = True
-            await pending.before_effect()
         for attempt in range(1, self.attempts + 1):
             last = attempt == self.attempts
             try:
