@@ -24,7 +24,7 @@ async def main(rounds: int, users: int, per_user: int, kills: int) -> None:
     for n in range(rounds):
         with tempfile.TemporaryDirectory() as tmp:
             r = await crash_run(Path(tmp), users=users, per_user=per_user, kills=kills, seed=n)
-        totals = [a + b for a, b in zip(totals, [r.kills, r.unanswered, r.doubled, r.lost_rows, r.extra_rows])]
+        totals = [a + b for a, b in zip(totals, [r.kills, r.unanswered, r.doubled, r.lost_rows, r.extra_rows], strict=True)]
         print(f"| {n + 1} | {r.questions} | {r.kills} | {r.unanswered} | {r.doubled} | "
               f"{r.lost_rows} | {r.extra_rows} | {r.seconds} |", flush=True)
     print(f"total: {totals[0]} kills, {totals[1]} unanswered, {totals[2]} doubled, "

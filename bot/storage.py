@@ -165,7 +165,9 @@ def _engine(url: str):
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    # a server that does not answer fails the call in seconds instead of hanging it
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
+                         connect_args={"connect_timeout": 5})
 
 
 def migrate(url: str) -> None:

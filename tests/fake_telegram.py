@@ -1684,6 +1684,26 @@ class FakeBotApi:
                                                "query": query, "offset": offset,
                                                "chat_type": chat_type}})
 
+    def unreadable(self, user_id: int, kind: str = "no_date", text: str = "",
+                   chat_id: int | None = None) -> dict[str, Any]:
+        """Push an update that servers do send but python-telegram-bot cannot read:
+        ``kind="no_date"`` a text message without ``date``; ``kind="old_poll"`` a message with a
+        poll whose options have no ``persistent_id``, as an older Bot API server sends."""
+        msg = self._base_message(user_id, chat_id, "private")
+        if kind == "no_date":
+            del msg["date"]
+            msg["text"] = text or "tin nhắn"
+        elif kind == "old_poll":
+            msg["poll"] = {
+                "id": str(next(self._query_seq)), "question": text or "câu hỏi",
+                "options": [{"text": "có", "voter_count": 0}, {"text": "không", "voter_count": 0}],
+                "total_voter_count": 0, "is_closed": False, "is_anonymous": True,
+                "type": "regular", "allows_multiple_answers": False,
+            }
+        else:
+            raise ValueError(f"unknown kind {kind!r}")
+        return self._push_message(msg)
+
     def push_raw(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue any update dict (``update_id`` is assigned when missing). Chats and users in
         it become known, so the bot may answer them."""
