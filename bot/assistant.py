@@ -143,7 +143,8 @@ class Assistant:
     ) -> Answer:
         """Match a question, log it and build the reply."""
         started = time.perf_counter()
-        question = text[: self.settings.limits.max_question_chars]
+        # ID, phone and e-mail are masked first: the matcher never needs them, the log never keeps them
+        question = mask_personal(text[: self.settings.limits.max_question_chars]) or ""
         with self.lock:
             result = self.matcher.match(question)
         ref = new_ref()
@@ -155,7 +156,7 @@ class Assistant:
                 "user_key": self.user(user_id),
                 "chat_type": chat_type,
                 "channel": channel,
-                "raw_text": mask_personal(question[:4096]),
+                "raw_text": question[:4096],
                 "normalized": mask_personal(result.normalized[:4096]),
                 "outcome": result.outcome.value,
                 "entry_id": result.entry.id if result.entry else None,
