@@ -342,7 +342,7 @@ def webhook_app(intake: Intake, path: str, secret: str, max_body: int = MAX_BODY
         def prepare(self) -> None:
             # runs on the headers alone: a body over the limit is refused before it is read
             length = self.request.headers.get("Content-Length", "")
-            if not length.isdigit() or int(length) > max_body:
+            if not (length.isascii() and length.isdigit()) or int(length) > max_body:
                 raise tornado.web.HTTPError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
             given = self.request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
             # a small body is read before the 403, so the client sees the answer, not a reset
