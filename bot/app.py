@@ -143,7 +143,12 @@ async def _post_init(application: Application) -> None:
 
 async def _flush_log(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Write buffered query rows (kept for later if the database is away) and late done marks."""
-    await context.application.bot_data[SERVICES].logger.flush()
+    assistant: Assistant = context.application.bot_data[SERVICES]
+    try:  # a database away at start, or a deleted SQLite file, gets its schema now
+        await asyncio.to_thread(assistant.storage.ensure_schema)
+    except Exception:
+        return  # still away: rows stay in the buffer
+    await assistant.logger.flush()
     processor = context.application.update_processor
     if isinstance(processor, JournalProcessor):
         await processor.retry_marks()

@@ -108,7 +108,13 @@ class Assistant:
         """Load the base (refusing to start on any problem) and connect the database."""
         kb, matcher = load_indexed(settings.knowledge_dir, settings.cache_dir)
         matcher.thresholds = _thresholds(settings)
-        storage = storage or Storage(settings.database_url)
+        if storage is None:
+            try:
+                storage = Storage(settings.database_url)
+            except Exception as exc:  # answering needs no database: start, and migrate later
+                log.warning("database unavailable at start (%s); answering without it until it is back",
+                            type(exc).__name__)
+                storage = Storage(settings.database_url, create=False)
         learned = _safe_learned(storage)
         for text, entry_id in learned.items():
             matcher.add_alias(entry_id, text)

@@ -43,6 +43,7 @@ warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'", categ
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "inline_query"]
 FLOOD_COUNTS = "flood_counts"  # bot_data key: update_id -> updates of that user in the window
 MAX_BODY = 1024 * 1024  # bytes; a real update is a few KB
+JOURNAL_RETRY = 5.0  # seconds without trying the journal after it failed
 REMEMBERED = 20_000  # update ids remembered in memory to recognise replays while the database is away
 
 
@@ -183,6 +184,7 @@ class Intake:
         self.unreadable = 0
         self.journal_failures = 0
         self._seen: OrderedDict[int, None] = OrderedDict()
+        self._journal_retry_at = 0.0
 
     async def _in_writer(self, function, *args):
         """Run a journal write on the journal's own thread (one writer: no lock waits)."""
@@ -232,12 +234,15 @@ class Intake:
         if not readable:
             return 0
         counts: dict[int, int] | None = None
-        if self.journal is not None:
+        loop = asyncio.get_running_loop()
+        if self.journal is not None and loop.time() >= self._journal_retry_at:
             rows = [(raw, user_key(update_user_id(raw), self.key)) for raw, _ in readable]
             try:
                 counts = await self._in_writer(self.journal.receive, rows)
             except Exception as exc:  # answering needs no database: go on without the journal
                 self.journal_failures += 1
+                # a server that does not answer costs its connect timeout: do not ask for a while
+                self._journal_retry_at = loop.time() + JOURNAL_RETRY
                 if self.journal_failures == 1 or self.journal_failures % 100 == 0:
                     log.warning("update journal unavailable (%s); answering without it",
                                 type(exc).__name__)

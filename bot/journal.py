@@ -126,6 +126,7 @@ class Journal:
         """
         if not rows:
             return {}
+        self.storage.ensure_schema()  # never journal into a deleted file
         now = utcnow()
         values = [
             {

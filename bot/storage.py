@@ -6,17 +6,23 @@ SQLite by default, PostgreSQL through ``DATABASE_URL``. The schema comes from Al
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import hmac
-from collections.abc import Iterable, Sequence
+import logging
+import os
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from sqlalchemy import BigInteger, Column, Index, event, func
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import NullPool, StaticPool
 from sqlmodel import Field, Session, SQLModel, col, create_engine, delete, insert, select, update
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> dt.datetime:
@@ -170,15 +176,45 @@ def _engine(url: str):
                          connect_args={"connect_timeout": 5})
 
 
+MIGRATION_LOCK = 7_243_110  # PostgreSQL advisory lock key held while the schema is upgraded
+
+
+@contextlib.contextmanager
+def _migration_lock(url: str) -> Iterator[None]:
+    """One process at a time upgrades the schema: instances started together on a fresh
+    database would otherwise both create the tables, and one would fail."""
+    if url.startswith("sqlite"):
+        path = Path(url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(f"{path}.migrate-lock", "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        return
+    engine = create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
+            try:
+                yield
+            finally:
+                connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
+    finally:
+        engine.dispose()
+
+
 def migrate(url: str) -> None:
-    """Bring the schema to the latest Alembic revision."""
+    """Bring the schema to the latest Alembic revision (under a lock shared by all instances)."""
     from alembic import command
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    command.upgrade(config, "head")
+    with _migration_lock(url):
+        command.upgrade(config, "head")
 
 
 class Storage:
@@ -187,11 +223,45 @@ class Storage:
     def __init__(self, url: str, *, create: bool = True) -> None:
         self.url = url
         self.engine = _engine(url)
+        memory = url in {"sqlite://", "sqlite:///:memory:"}
+        self._file = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite") and not memory else None
+        self._identity: tuple[int, int] | None = None
+        self.migrated = False
+        self._schema_lock = threading.Lock()
         if create:
-            if url in {"sqlite://", "sqlite:///:memory:"}:
+            if memory:
                 SQLModel.metadata.create_all(self.engine)
+                self.migrated = True
             else:
                 migrate(url)
+                self.migrated = True
+                self._identity = self._file_identity()
+
+    def _file_identity(self) -> tuple[int, int] | None:
+        if self._file is None:
+            return None
+        try:
+            info = os.stat(self._file)
+        except FileNotFoundError:
+            return None
+        return info.st_dev, info.st_ino
+
+    def ensure_schema(self) -> bool:
+        """Upgrade the schema if that has not been done (the database was away at start), or
+        again if the SQLite file was deleted or replaced; True when it did something."""
+        with self._schema_lock:
+            if self._file is not None and self.migrated and self._file_identity() != self._identity:
+                log.error("the database file %s was deleted or replaced; creating it again",
+                          self._file)
+                self.engine.dispose()  # connections to the deleted file go
+                self.migrated = False
+            if self.migrated:
+                return False
+            migrate(self.url)
+            self.migrated = True
+            self._identity = self._file_identity()
+            log.info("database schema is ready")
+            return True
 
     def close(self) -> None:
         """Release the connections."""
