@@ -413,3 +413,6 @@ class Storage:
             for table in (LearnedAlias, ReviewAction, Feedback, QueryLog):
                 session.exec(delete(table))
             session.commit()
+        # the update journal too: a new stand-in numbers its updates from the same start again
+        with contextlib.suppress(Exception), self.engine.begin() as connection:
+            connection.exec_driver_sql("DELETE FROM update_journal")

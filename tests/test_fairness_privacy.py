@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 from telegram import Update
 
@@ -18,6 +20,8 @@ from bot.journal import Journal
 from bot.querylog import QueryLogger
 from bot.storage import QueryLog, Storage
 from tests.harness import button, running_bot
+
+PG_URL = os.environ.get("DATABASE_URL_TEST")
 
 
 async def test_one_vote_per_user_and_answer_and_only_on_answers_the_bot_gave(tmp_path):
@@ -136,8 +140,10 @@ async def test_one_users_burst_does_not_hold_the_slots_of_others():
     await asyncio.gather(*spam)
 
 
-async def test_a_bad_row_does_not_hold_back_the_others(tmp_path, caplog):
-    storage = Storage(f"sqlite:///{tmp_path}/log.db")
+@pytest.mark.parametrize("backend", ["sqlite"] + (["postgresql"] if PG_URL else []))
+async def test_a_bad_row_does_not_hold_back_the_others(tmp_path, caplog, backend):
+    storage = Storage(PG_URL if backend == "postgresql" else f"sqlite:///{tmp_path}/log.db")
+    storage.delete_all()
     storage.add_queries([QueryLog(ref="taken", outcome="answer")])
     logger = QueryLogger(storage)
     for n in range(5):
@@ -150,7 +156,8 @@ async def test_a_bad_row_does_not_hold_back_the_others(tmp_path, caplog):
     assert logger.pending == 0 and logger.refused == 1
     assert "refused by the database" in caplog.text
     rows = {r.ref: r for r in storage.queries()}
-    assert len(rows) == 11 and rows["ok0"].raw_text == "câu 0"  # NUL removed
+    assert len(rows) == 11 and rows["ok0"].raw_text == "câu 0"  # NUL removed (PostgreSQL refuses it)
+    storage.close()
 
 
 async def test_id_numbers_phones_and_emails_are_never_stored(tmp_path):
