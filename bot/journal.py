@@ -28,7 +28,6 @@ from bot.storage import Storage, insert_feedback, insert_queries, utcnow
 log = logging.getLogger(__name__)
 
 PENDING, DONE, SKIPPED = 0, 1, 2
-SQLITE_BUSY_MS = 15_000  # the storage engine's usual wait for a lock (its connect timeout)
 # receiving waits at most this long for another process's lock on SQLite; then the bot answers
 # without the journal for that batch (logged) rather than keep everyone waiting
 RECEIVE_WAIT_MS = 1000
@@ -94,18 +93,9 @@ class Journal:
     @contextlib.contextmanager
     def _transaction(self, wait_ms: int | None) -> Iterator:
         """A transaction; on SQLite ``wait_ms`` bounds the wait for another writer's lock."""
-        bounded = wait_ms is not None and self.storage.engine.dialect.name == "sqlite"
-        with self.storage.engine.connect() as connection:
-            if bounded:
-                connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(wait_ms)}")
-                connection.commit()
-            try:
-                with connection.begin():
-                    yield connection
-            finally:
-                if bounded:
-                    connection.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
-                    connection.commit()
+        engine = self.storage.engine if wait_ms is None else self.storage.engine_waiting(wait_ms / 1000)
+        with engine.begin() as connection:
+            yield connection
 
     def _insert(self):
         dialect = self.storage.engine.dialect.name

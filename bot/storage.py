@@ -151,7 +151,7 @@ def insert_feedback(connection, rows: Sequence[dict]) -> int:
     return kept
 
 
-def _engine(url: str):
+def _engine(url: str, timeout: float = 15.0):
     if url.startswith("sqlite"):
         if url in {"sqlite://", "sqlite:///:memory:"}:
             return create_engine(
@@ -159,7 +159,7 @@ def _engine(url: str):
             )
         path = url.removeprefix("sqlite:///")
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": timeout})
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
@@ -228,6 +228,7 @@ class Storage:
         self._identity: tuple[int, int] | None = None
         self.migrated = False
         self._schema_lock = threading.Lock()
+        self._waiting: dict[float, object] = {}
         if create:
             if memory:
                 SQLModel.metadata.create_all(self.engine)
@@ -236,6 +237,16 @@ class Storage:
                 migrate(url)
                 self.migrated = True
                 self._identity = self._file_identity()
+
+    def engine_waiting(self, seconds: float):
+        """An engine whose SQLite connections wait at most ``seconds`` for another writer's lock
+        (the main engine's wait otherwise); the same engine on other databases."""
+        if self._file is None:
+            return self.engine
+        engine = self._waiting.get(seconds)
+        if engine is None:
+            engine = self._waiting[seconds] = _engine(self.url, timeout=seconds)
+        return engine
 
     def _file_identity(self) -> tuple[int, int] | None:
         if self._file is None:
@@ -254,6 +265,8 @@ class Storage:
                 log.error("the database file %s was deleted or replaced; creating it again",
                           self._file)
                 self.engine.dispose()  # connections to the deleted file go
+                for engine in self._waiting.values():
+                    engine.dispose()
                 self.migrated = False
             if self.migrated:
                 return False
@@ -266,6 +279,8 @@ class Storage:
     def close(self) -> None:
         """Release the connections."""
         self.engine.dispose()
+        for engine in self._waiting.values():
+            engine.dispose()
 
     def session(self) -> Session:
         """A new session (use as a context manager)."""

@@ -65,9 +65,10 @@ def _sent_count(api: FakeBotApi) -> int:
 
 
 async def crash_run(tmp: Path, *, users: int = 60, per_user: int = 3, kills: int = 4,
-                    seed: int = 1, timeout: float = 120.0) -> CrashReport:
+                    seed: int = 1, timeout: float = 120.0, grace: float | None = None) -> CrashReport:
     """Queue ``users * per_user`` questions, kill the bot ``kills`` times while it answers, then
-    let a last run finish; count unanswered, doubled and lost rows."""
+    let a last run finish; count unanswered, doubled and lost rows. With ``grace`` each kill is
+    a SIGTERM followed by SIGKILL that many seconds later, as ``docker stop`` does."""
     rng = random.Random(seed)
     db = tmp / "crash.db"
     report = CrashReport(questions=users * per_user, kills=kills)
@@ -89,7 +90,13 @@ async def crash_run(tmp: Path, *, users: int = 60, per_user: int = 3, kills: int
                         await asyncio.sleep(0.01)
                     await asyncio.sleep(rng.uniform(0.0, 1.0))
                     report.kill_times.append(round(time.monotonic() - started, 2))
-                    process.send_signal(signal.SIGKILL)
+                    if grace is not None:
+                        process.send_signal(signal.SIGTERM)
+                        until = time.monotonic() + grace
+                        while process.poll() is None and time.monotonic() < until:
+                            await asyncio.sleep(0.01)
+                    if process.poll() is None:
+                        process.send_signal(signal.SIGKILL)
                     while process.poll() is None:
                         await asyncio.sleep(0.01)
                 else:

@@ -9,6 +9,7 @@ import random
 
 import pytest
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from bot import texts
@@ -66,14 +67,15 @@ async def test_database_away_answers_go_on_and_rows_are_written_later(tmp_path):
             if state["away"]:
                 raise OperationalError("SELECT", {}, Exception("database is away"))
 
-        # every statement fails, the update journal's and the query log's alike
-        event.listen(storage.engine, "before_cursor_execute", away)
+        # every statement fails, on every engine: the update journal's and the query log's alike
+        event.listen(Engine, "before_cursor_execute", away)
         for n in range(20):
             [reply] = await bot.ask(7000 + n, QUESTIONS[n % len(QUESTIONS)])
             assert reply["text"]
         await bot.flush()
         assert bot.assistant.logger.pending == 20
         state["away"] = False
+        event.remove(Engine, "before_cursor_execute", away)
         await bot.flush()
         assert bot.assistant.logger.pending == 0
         assert len(storage.queries()) == 20
