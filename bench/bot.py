@@ -112,6 +112,9 @@ def main() -> None:
         cases = [("floor (fixed reply)", [sys.executable, str(ROOT / "bench" / "floor_bot.py")], {})]
         cases.append(("Trợ lý TTHC, SQLite", ours, {"DATABASE_URL": f"sqlite:///{tmp}/bench.db"}))
         if os.environ.get("DATABASE_URL_TEST"):
+            from bot.storage import Storage
+
+            Storage(os.environ["DATABASE_URL_TEST"]).delete_all()  # the stand-in reuses update ids
             cases.append(("Trợ lý TTHC, PostgreSQL", ours, {"DATABASE_URL": os.environ["DATABASE_URL_TEST"]}))
         print(f"{args.questions:,} questions from {args.users} users, pushed at once\n")
         print(f"{'bot':<26} {'updates/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/upd':>11} {'peak RSS MB':>12}")

@@ -8,6 +8,7 @@ import logging
 
 from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import InvalidToken
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -18,6 +19,7 @@ from telegram.ext import (
     Defaults,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
@@ -25,9 +27,11 @@ from telegram.request import BaseRequest
 from bot import texts
 from bot.assistant import Assistant
 from bot.config import Settings
+from bot.intake import ALLOWED_UPDATES, Intake, JournalProcessor, serve_webhook, stop_on_signals
+from bot.journal import Journal, default_owner
 from bot.logs import redact_secrets
 from bot.request import RetryingRequest
-from handlers import admin, browse, buttons, errors, inline, questions, start
+from handlers import admin, browse, buttons, errors, gate, inline, questions, start
 from handlers.common import SERVICES
 
 log = logging.getLogger(__name__)
@@ -35,6 +39,8 @@ log = logging.getLogger(__name__)
 FLUSH_EVERY = 2.0  # seconds between query log writes
 SYNC_EVERY = 5.0  # seconds between checks for aliases learned by other instances
 PURGE_EVERY = 3600.0  # seconds between purges of old raw question text
+INTAKE = "intake"
+CONCURRENT_UPDATES = 64
 
 
 def build_application(
@@ -51,23 +57,30 @@ def build_application(
         .defaults(
             Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
         )
-        .concurrent_updates(64)
+        .concurrent_updates(JournalProcessor(CONCURRENT_UPDATES))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
     if settings.telegram_rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=5))
+        # 30 a second as an even pace, not bursts of 30: fewer replies in flight at any moment,
+        # so fewer in doubt (and sent again) if the process is killed (bench/crash.py)
+        builder = builder.rate_limiter(
+            AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 30, max_retries=5)
+        )
     if settings.api_base_url:
         base = settings.api_base_url.rstrip("/")
         builder = builder.base_url(base).base_file_url(base.replace("/bot", "/file/bot"))
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     else:
-        builder = builder.request(RetryingRequest(connection_pool_size=8, pool_timeout=30.0))
-    if not updater:
-        builder = builder.updater(None)
+        builder = builder.request(
+            RetryingRequest(connection_pool_size=settings.http_pool_size, pool_timeout=30.0)
+        )
+    # updates come through our own intake (bot/intake.py), never through the library's Updater
+    builder = builder.updater(None)
     application = builder.build()
     application.bot_data["settings"] = settings
+    application.bot_data["with_intake"] = updater
     if assistant is not None:
         application.bot_data[SERVICES] = assistant
     add_handlers(application)
@@ -78,6 +91,7 @@ def add_handlers(application: Application) -> None:
     """Handlers in order; order matters: commands first, the catch-all text handler last."""
     private = filters.ChatType.PRIVATE
     new_message = filters.UpdateType.MESSAGE
+    application.add_handler(TypeHandler(Update, gate.gate), group=-10)  # before every other group
     application.add_handler(CommandHandler("start", start.start))
     application.add_handler(CommandHandler("help", start.help_command))
     application.add_handler(CommandHandler("thutuc", browse.procedures))
@@ -100,6 +114,20 @@ async def _post_init(application: Application) -> None:
     settings: Settings = application.bot_data["settings"]
     if SERVICES not in application.bot_data:
         application.bot_data[SERVICES] = await asyncio.to_thread(Assistant.create, settings)
+    assistant: Assistant = application.bot_data[SERVICES]
+    processor = application.update_processor
+    if isinstance(processor, JournalProcessor):
+        processor.logger = assistant.logger
+    if application.bot_data.get("with_intake") and INTAKE not in application.bot_data:
+        port = settings.webhook.port if settings.mode == "webhook" else None
+        journal = Journal(assistant.storage, settings.instance or default_owner(port),
+                          flood_window=settings.limits.flood_seconds)
+        if isinstance(processor, JournalProcessor):
+            processor.journal = journal
+            processor.inline = assistant.storage.engine.dialect.name == "sqlite"
+        application.bot_data[INTAKE] = Intake(
+            application, journal, assistant.key, processor if isinstance(processor, JournalProcessor) else None
+        )
     jobs = application.job_queue
     jobs.run_repeating(_flush_log, interval=FLUSH_EVERY, first=FLUSH_EVERY, name="flush-log")
     jobs.run_repeating(_sync_learned, interval=SYNC_EVERY, first=SYNC_EVERY, name="sync-learned")
@@ -114,8 +142,16 @@ async def _post_init(application: Application) -> None:
 
 
 async def _flush_log(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Write buffered query rows (kept for later if the database is away)."""
-    await context.application.bot_data[SERVICES].logger.flush()
+    """Write buffered query rows (kept for later if the database is away) and late done marks."""
+    assistant: Assistant = context.application.bot_data[SERVICES]
+    try:  # a database away at start, or a deleted SQLite file, gets its schema now
+        await asyncio.to_thread(assistant.storage.ensure_schema)
+    except Exception:
+        return  # still away: rows stay in the buffer
+    await assistant.logger.flush()
+    processor = context.application.update_processor
+    if isinstance(processor, JournalProcessor):
+        await processor.retry_marks()
 
 
 async def _sync_learned(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -140,6 +176,10 @@ def purge_old_text(assistant: Assistant) -> int:
     days = assistant.settings.privacy.raw_text_days
     cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
     count = assistant.storage.purge_raw_text(older_than=cutoff)
+    try:  # finished updates keep no text; their rows are only needed to spot replays
+        Journal(assistant.storage, "").purge()
+    except Exception:
+        log.warning("could not purge the update journal; will retry", exc_info=True)
     if count:
         log.info("purged the raw text of %d old question(s)", count)
     return count
@@ -151,6 +191,39 @@ async def _post_shutdown(application: Application) -> None:
         await assistant.logger.flush()
         if assistant.logger.pending:
             log.warning("%d query row(s) could not be written before exit", assistant.logger.pending)
+
+
+async def serve(application: Application, settings: Settings) -> None:
+    """Start, finish what the last run received but did not answer, then take updates until
+    SIGINT or SIGTERM; on stop, what is in flight is finished (the journal keeps the rest)."""
+    stop = asyncio.Event()
+    stop_on_signals(stop)
+    await application.initialize()
+    try:
+        await _post_init(application)
+        await application.start()
+        intake: Intake = application.bot_data[INTAKE]
+        bot = application.bot
+        hook = settings.webhook
+        if settings.mode == "webhook":
+            await bot.set_webhook(
+                url=hook.url, secret_token=hook.secret_token.get_secret_value(),
+                allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False,
+            )
+        else:
+            await bot.delete_webhook(drop_pending_updates=False)
+        await intake.recover()
+        if settings.mode == "webhook":
+            await serve_webhook(intake, stop, listen=hook.listen, port=hook.port, path=hook.path,
+                                secret=hook.secret_token.get_secret_value(),
+                                max_body=hook.max_body_bytes)
+        else:
+            await intake.poll(stop)
+    finally:
+        if application.running:
+            await application.stop()
+        await _post_shutdown(application)
+        await application.shutdown()
 
 
 def run(settings: Settings, *, console: bool = False) -> int:
@@ -166,25 +239,22 @@ def run(settings: Settings, *, console: bool = False) -> int:
         from bot.console import run_console
 
         return run_console(settings)
+    if settings.mode == "webhook":
+        problem = settings.webhook_problem()
+        if problem:
+            log.error("%s", problem)
+            return 2
     # the base is loaded before anything else: a broken one stops here with its list of problems
     application = build_application(settings, Assistant.create(settings))
-    if settings.mode == "webhook":
-        hook = settings.webhook
-        if not hook.url:
-            log.error("webhook mode needs webhook.url (or WEBHOOK_URL)")
-            return 2
-        application.run_webhook(
-            listen=hook.listen,
-            port=hook.port,
-            url_path=hook.path,
-            webhook_url=hook.url,
-            secret_token=hook.secret_token.get_secret_value() if hook.secret_token else None,
-            allowed_updates=Update.ALL_TYPES,
-            drop_pending_updates=False,
-        )
-    else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    try:
+        asyncio.run(serve(application, settings))
+    except InvalidToken:
+        log.error("Telegram rejected the bot token (TELEGRAM_BOT_TOKEN); the bot cannot start")
+        return 1
+    except Exception:
+        log.exception("the bot stopped on an error")  # secrets are masked by the log filter
+        return 1
     return 0
 
 
-__all__ = ["build_application", "purge_old_text", "run"]
+__all__ = ["build_application", "purge_old_text", "run", "serve"]

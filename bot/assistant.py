@@ -9,11 +9,12 @@ import itertools
 import logging
 import threading
 import time
-from collections import defaultdict, deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
 from bot import learned, rebuild
 from bot.config import Settings
+from bot.privacy import mask_personal
 from bot.querylog import QueryLogger, new_ref
 from bot.render_national import set_province
 from bot.replies import Reply, match_reply
@@ -26,27 +27,58 @@ LARGE_BASE = 5000  # entries
 
 
 class FloodControl:
-    """At most ``limit`` questions per user in ``window`` seconds; one warning per burst."""
+    """At most ``limit`` updates of a class per user in ``window`` seconds; one warning per burst.
 
-    def __init__(self, limit: int, window: float) -> None:
+    Classes are "message" (typed) and "tap" (buttons, inline queries; ``tap_limit``). Memory is
+    bounded: a record goes once its window has passed without updates (oldest first, checked on
+    every call), and at most ``max_users`` records are kept.
+    """
+
+    def __init__(self, limit: int, window: float, max_users: int = 100_000,
+                 tap_limit: int | None = None) -> None:
         self.limit = limit
+        self.tap_limit = tap_limit or limit
         self.window = window
-        self._times: dict[str, deque[float]] = defaultdict(deque)
-        self._warned: dict[str, float] = {}
+        self.max_users = max_users
+        # (key, class) -> [accepted times, last warning or None, last seen]; least recent first
+        self._users: OrderedDict[tuple[str, str], list] = OrderedDict()
 
-    def check(self, key: str, now: float | None = None) -> str:
+    def __len__(self) -> int:
+        return len(self._users)
+
+    def limit_of(self, klass: str) -> int:
+        """The limit of a class of updates."""
+        return self.tap_limit if klass == "tap" else self.limit
+
+    def verdict(self, count: int, klass: str = "message") -> str:
+        """The answer for the ``count``-th update of a class within the window (shared counter)."""
+        limit = self.limit_of(klass)
+        if count <= limit:
+            return "ok"
+        return "warn" if count == limit + 1 else "drop"
+
+    def check(self, key: str, now: float | None = None, klass: str = "message") -> str:
         """'ok' to answer, 'warn' to say slow down once, 'drop' to stay silent."""
         now = time.monotonic() if now is None else now
-        times = self._times[key]
+        while self._users:  # forget users quiet for a whole window
+            if now - next(iter(self._users.values()))[2] <= self.window:
+                break
+            self._users.popitem(last=False)
+        record = self._users.pop((key, klass), None) or [deque(), None, now]
+        self._users[(key, klass)] = record
+        if len(self._users) > self.max_users:
+            self._users.popitem(last=False)
+        times: deque[float] = record[0]
+        record[2] = now
         while times and now - times[0] > self.window:
             times.popleft()
-        if len(times) < self.limit:
+        if len(times) < self.limit_of(klass):
             times.append(now)
-            self._warned.pop(key, None)
+            record[1] = None
             return "ok"
-        if key in self._warned and now - self._warned[key] <= self.window:
+        if record[1] is not None and now - record[1] <= self.window:
             return "drop"
-        self._warned[key] = now
+        record[1] = now
         return "warn"
 
 
@@ -86,7 +118,13 @@ class Assistant:
         set_province(settings.province.facts())
         kb, matcher = load_indexed(settings.knowledge_dir, settings.cache_dir, settings.national.selection())
         matcher.thresholds = _thresholds(settings)
-        storage = storage or Storage(settings.database_url)
+        if storage is None:
+            try:
+                storage = Storage(settings.database_url)
+            except Exception as exc:  # answering needs no database: start, and migrate later
+                log.warning("database unavailable at start (%s); answering without it until it is back",
+                            type(exc).__name__)
+                storage = Storage(settings.database_url, create=False)
         taught, cursor = _safe_learned(storage)
         matcher.add_aliases(taught)  # one index update, however many there are
         return cls(
@@ -95,7 +133,8 @@ class Assistant:
             kb=kb,
             matcher=matcher,
             logger=QueryLogger(storage, capacity=settings.log_buffer_size),
-            flood=FloodControl(settings.limits.flood_messages, settings.limits.flood_seconds),
+            flood=FloodControl(settings.limits.flood_messages, settings.limits.flood_seconds,
+                               tap_limit=settings.limits.flood_taps),
             key=settings.user_key(),
             learned_version=dict(taught),
             learned_cursor=cursor,
@@ -120,7 +159,8 @@ class Assistant:
     ) -> Answer:
         """Match a question, log it and build the reply."""
         started = time.perf_counter()
-        question = text[: self.settings.limits.max_question_chars]
+        # ID, phone and e-mail are masked first: the matcher never needs them, the log never keeps them
+        question = mask_personal(text[: self.settings.limits.max_question_chars]) or ""
         with self.lock:
             result = self.matcher.match(question)
         ref = new_ref()
@@ -133,7 +173,7 @@ class Assistant:
                 "chat_type": chat_type,
                 "channel": channel or self.channel,
                 "raw_text": question[:4096],
-                "normalized": result.normalized[:4096],
+                "normalized": mask_personal(result.normalized[:4096]),
                 "outcome": result.outcome.value,
                 "entry_id": result.entry.id if result.entry else None,
                 "field": result.field,
@@ -169,19 +209,14 @@ class Assistant:
                 "ref": new_ref(),
                 "user_key": self.user(user_id),
                 "chat_type": chat_type,
-                "raw_text": text[: self.settings.limits.max_question_chars],
+                "raw_text": mask_personal(text[: self.settings.limits.max_question_chars]),
                 "outcome": "flood",
             }
         )
 
-    def record_feedback(self, *, ref: str, user_id: int | None, up: bool) -> bool:
-        """Store a 👍/👎 (blocking: call it off the event loop); False if it could not be kept."""
-        try:
-            self.storage.add_feedback(ref=ref, user_key=self.user(user_id), value=1 if up else -1)
-        except Exception:
-            log.warning("feedback not stored: database unavailable", exc_info=True)
-            return False
-        return True
+    def record_feedback(self, *, ref: str, user_id: int | None, up: bool) -> None:
+        """Queue a 👍/👎; never blocks (written with the update, or with the query log)."""
+        self.logger.add_feedback(ref=ref, user_key=self.user(user_id), value=1 if up else -1)
 
     def reload(self) -> KnowledgeBase:
         """Load the base again (from the cache when the files are unchanged); on any problem raise

@@ -73,7 +73,8 @@ class Callback:
 
 def parse(data: str | None) -> Callback:
     """Split callback data; unknown or malformed data gives an empty kind."""
-    if not data or ":" not in data:
+    # ours is always ASCII; "²" or "٣" pass str.isdigit() and then break int()
+    if not data or ":" not in data or not data.isascii():
         return Callback("")
     kind, *args = data.split(":")
     expected = {"s": 3, "e": 2, "f": 2, "b": 3, "x": 1}

@@ -30,6 +30,8 @@ class WebhookSettings(_Section):
     path: str = "telegram"
     url: str | None = None
     secret_token: SecretStr | None = None
+    # requests with a larger body are refused from their headers, before the body is read
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
 
 
 class MatchingSettings(_Section):
@@ -54,6 +56,7 @@ class LimitSettings(_Section):
     max_question_chars: int = Field(default=500, ge=20)
     flood_messages: int = Field(default=8, ge=1)
     flood_seconds: float = Field(default=10.0, gt=0)
+    flood_taps: int = Field(default=30, ge=1)  # buttons and inline queries in the same window
 
 
 _LEVELS = ("Cấp bộ", "Cấp tỉnh", "Cấp xã", "Cơ quan khác")  # levels of the national database
@@ -132,15 +135,33 @@ class Settings(_Section):
     checked_max_age_days: int = Field(default=180, ge=1)
     national: NationalSettings = NationalSettings()
     province: ProvinceSettings = ProvinceSettings()
+    # HTTP connections to the Bot API; each reply in flight holds one while Telegram answers
+    http_pool_size: int = Field(default=64, ge=1, le=1024)
+    # this instance's name in the update journal (default: host name, and port in webhook mode)
+    instance: str | None = Field(default=None, max_length=64)
     # python-telegram-bot's rate limiter keeps sending under Telegram's limits (and honours 429)
     telegram_rate_limit: bool = True
 
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [int(part) for part in value.replace(" ", "").split(",") if part]
-        return value
+        return parse_admin_ids(value, "admin_ids")
+
+    def webhook_problem(self) -> str | None:
+        """Why webhook mode cannot start with these settings, or None."""
+        hook = self.webhook
+        if not hook.url:
+            return "webhook mode needs webhook.url (or WEBHOOK_URL)"
+        secret = hook.secret_token.get_secret_value() if hook.secret_token else ""
+        if not secret:
+            return ("webhook mode needs a secret token (WEBHOOK_SECRET_TOKEN): without it anyone "
+                    "who finds the URL can post updates as any user, admins included")
+        if not _SECRET_CHARS.fullmatch(secret):
+            return "WEBHOOK_SECRET_TOKEN may hold only A-Z, a-z, 0-9, _ and - (1 to 256 characters)"
+        if self.privacy.production and len(secret) < MIN_PRODUCTION_SECRET:
+            return (f"WEBHOOK_SECRET_TOKEN is too short for production: at least "
+                    f"{MIN_PRODUCTION_SECRET} characters")
+        return None
 
     def user_key(self) -> bytes:
         """The key that turns Telegram user ids into pseudonyms."""
@@ -156,6 +177,38 @@ class ConfigError(Exception):
     """Settings are missing or invalid."""
 
 
+MIN_PRODUCTION_SECRET = 32
+_SECRET_CHARS = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_USER_ID = re.compile(r"[1-9][0-9]{0,18}", re.ASCII)
+
+
+def parse_admin_ids(value: Any, source: str) -> list[int]:
+    """Telegram user ids from a list, one integer, or a text of ids separated by commas or spaces.
+
+    Strict: only ASCII digits, no sign, no underscores, no booleans; ``source`` names where the
+    value came from in the error.
+    """
+    if value is None:
+        return []
+    if isinstance(value, bool):
+        raise ConfigError(f"{source}: admin ids must be numbers, not {value!r}")
+    if isinstance(value, int):
+        value = [value]
+    elif isinstance(value, str):
+        value = [part for part in re.split(r"[,\s]+", value.strip()) if part]
+    if not isinstance(value, list):
+        raise ConfigError(f"{source}: admin ids must be a list of numbers")
+    ids = []
+    for item in value:
+        if isinstance(item, bool) or not isinstance(item, (int, str)):
+            raise ConfigError(f"{source}: {item!r} is not a Telegram user id")
+        text = str(item).strip()
+        if not _USER_ID.fullmatch(text) or int(text) >= 2**63:
+            raise ConfigError(f"{source}: {item!r} is not a Telegram user id (positive ASCII digits)")
+        ids.append(int(text))
+    return ids
+
+
 _ENV: dict[str, tuple[str, ...]] = {
     "TELEGRAM_BOT_TOKEN": ("token",),
     "TELEGRAM_API_BASE_URL": ("api_base_url",),
@@ -169,6 +222,7 @@ _ENV: dict[str, tuple[str, ...]] = {
     "USER_KEY_SECRET": ("privacy", "user_key_secret"),
     "BOT_PRODUCTION": ("privacy", "production"),
     "KNOWLEDGE_DIR": ("knowledge_dir",),
+    "BOT_INSTANCE": ("instance",),
 }
 
 
@@ -201,6 +255,10 @@ def load_settings(path: Path | str | None = None, env: dict[str, str] | None = N
             for key in keys[:-1]:
                 target = target.setdefault(key, {})
             target[keys[-1]] = value
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the file must hold settings as `name: value` lines")
+    source = "environment variable ADMIN_IDS" if env.get("ADMIN_IDS") else f"{path}: admin_ids"
+    data["admin_ids"] = parse_admin_ids(data.get("admin_ids"), source)
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import sys
+import traceback
 
 from bot.config import Settings
 
@@ -46,4 +48,24 @@ def redact_secrets(settings: Settings) -> RedactingFilter:
     for handler in root.handlers:
         handler.addFilter(redacting)
     root.addFilter(redacting)
+    _mask_uncaught(redacting.secrets)
     return redacting
+
+
+def mask(text: str, secrets: list[str]) -> str:
+    """The text with every secret replaced."""
+    for secret in secrets:
+        text = text.replace(secret, MASK)
+    return text
+
+
+def _mask_uncaught(secrets: list[str]) -> None:
+    """An exception nobody caught is printed with its secrets masked too (the last exit path)."""
+    if not secrets:
+        return
+
+    def hook(kind, value, tb) -> None:
+        text = "".join(traceback.format_exception(kind, value, tb))
+        sys.stderr.write(mask(text, secrets))
+
+    sys.excepthook = hook

@@ -200,18 +200,39 @@ def render_entry(entry: Entry, field: str | None = None) -> str:
     return render_fact(entry)
 
 
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units (an emoji outside the BMP counts 2)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def cut_utf16(text: str, limit: int) -> str:
+    """The longest start of ``text`` of at most ``limit`` UTF-16 code units."""
+    if utf16_len(text) <= limit:
+        return text
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return text[:index]
+    return text
+
+
 def split_message(text: str, limit: int = MAX_MESSAGE) -> list[str]:
-    """Split HTML at line breaks into parts a message can hold; tags never span lines here."""
-    if len(visible(text)) <= limit and len(text) <= limit:
+    """Split HTML at line breaks into parts a message can hold; tags never span lines here.
+
+    Lengths are UTF-16 code units, as Telegram counts them; the raw HTML is held to the limit
+    too, so a part fits whatever the entities expand to.
+    """
+    if utf16_len(text) <= limit:
         return [text]
     parts: list[str] = []
     current = ""
     for line in text.split("\n"):
-        if len(line) > limit:
+        if utf16_len(line) > limit:
             # an entity can grow fivefold when escaped; cut the plain text so it still fits
-            line = esc(visible(line)[: limit // 5]) + "…"
+            line = esc(cut_utf16(visible(line), limit // 5)) + "…"
         candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
+        if utf16_len(candidate) > limit:
             parts.append(current)
             current = line
         else:

@@ -6,20 +6,26 @@ SQLite by default, PostgreSQL through ``DATABASE_URL``. The schema comes from Al
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import hmac
-from collections.abc import Iterable, Sequence
+import logging
+import os
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from sqlalchemy import BigInteger, Column, Index, event, func
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import NullPool, StaticPool
 from sqlmodel import Field, Session, SQLModel, col, create_engine, delete, insert, select, update
 
 from bot import admin_state  # noqa: F401  (its table is part of the schema)
 from bot.grouping import group_key
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> dt.datetime:
@@ -118,11 +124,47 @@ def query_row(row: QueryLog | dict) -> dict:
         row = row.model_dump(exclude={"id"})
     values = {name: row.get(name, QueryLogBase.model_fields[name].default) for name in _QUERY_COLUMNS}
     values["created_at"] = row.get("created_at") or utcnow()
+    for name, value in values.items():
+        if isinstance(value, str) and "\x00" in value:  # PostgreSQL refuses NUL in text
+            values[name] = value.replace("\x00", "")
     values["group_key"] = values["group_key"] or group_key(values["normalized"] or "")
     return values
 
 
-def _engine(url: str):
+def insert_queries(connection, rows: Sequence[QueryLog | dict]) -> None:
+    """Write query rows on an open connection (one statement)."""
+    values = [query_row(r) for r in rows]
+    if values:
+        connection.execute(insert(QueryLog.__table__), values)
+
+
+def insert_feedback(connection, rows: Sequence[dict]) -> int:
+    """Write 👍/👎 rows on an open connection: one vote per user and answer (the last one counts),
+    and only on answers the bot gave (a ref in the query log). Returns how many were kept."""
+    kept = 0
+    table = Feedback.__table__
+    for row in rows:
+        issued = connection.execute(
+            select(QueryLog.__table__.c.id).where(QueryLog.__table__.c.ref == row["ref"]).limit(1)
+        ).first()
+        if issued is None:
+            continue
+        changed = connection.execute(
+            update(table)
+            .where(table.c.ref == row["ref"], table.c.user_key == row["user_key"])
+            .values(value=row["value"], created_at=row.get("created_at") or utcnow())
+        )
+        if not changed.rowcount:
+            connection.execute(
+                insert(table),
+                [{"ref": row["ref"], "user_key": row["user_key"], "value": row["value"],
+                  "created_at": row.get("created_at") or utcnow()}],
+            )
+        kept += 1
+    return kept
+
+
+def _engine(url: str, timeout: float = 15.0):
     if url.startswith("sqlite"):
         if url in {"sqlite://", "sqlite:///:memory:"}:
             return create_engine(
@@ -130,28 +172,62 @@ def _engine(url: str):
             )
         path = url.removeprefix("sqlite:///")
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": timeout})
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            # purged question text is overwritten with zeros, in the file and in the WAL
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    # a server that does not answer fails the call in seconds instead of hanging it
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
+                         connect_args={"connect_timeout": 5})
+
+
+MIGRATION_LOCK = 7_243_110  # PostgreSQL advisory lock key held while the schema is upgraded
+
+
+@contextlib.contextmanager
+def _migration_lock(url: str) -> Iterator[None]:
+    """One process at a time upgrades the schema: instances started together on a fresh
+    database would otherwise both create the tables, and one would fail."""
+    if url.startswith("sqlite"):
+        path = Path(url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(f"{path}.migrate-lock", "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        return
+    engine = create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
+            try:
+                yield
+            finally:
+                connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
+    finally:
+        engine.dispose()
 
 
 def migrate(url: str) -> None:
-    """Bring the schema to the latest Alembic revision."""
+    """Bring the schema to the latest Alembic revision (under a lock shared by all instances)."""
     from alembic import command
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    command.upgrade(config, "head")
+    with _migration_lock(url):
+        command.upgrade(config, "head")
 
 
 class Storage:
@@ -160,15 +236,64 @@ class Storage:
     def __init__(self, url: str, *, create: bool = True) -> None:
         self.url = url
         self.engine = _engine(url)
+        memory = url in {"sqlite://", "sqlite:///:memory:"}
+        self._file = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite") and not memory else None
+        self._identity: tuple[int, int] | None = None
+        self.migrated = False
+        self._schema_lock = threading.Lock()
+        self._waiting: dict[float, object] = {}
         if create:
-            if url in {"sqlite://", "sqlite:///:memory:"}:
+            if memory:
                 SQLModel.metadata.create_all(self.engine)
+                self.migrated = True
             else:
                 migrate(url)
+                self.migrated = True
+                self._identity = self._file_identity()
+
+    def engine_waiting(self, seconds: float):
+        """An engine whose SQLite connections wait at most ``seconds`` for another writer's lock
+        (the main engine's wait otherwise); the same engine on other databases."""
+        if self._file is None:
+            return self.engine
+        engine = self._waiting.get(seconds)
+        if engine is None:
+            engine = self._waiting[seconds] = _engine(self.url, timeout=seconds)
+        return engine
+
+    def _file_identity(self) -> tuple[int, int] | None:
+        if self._file is None:
+            return None
+        try:
+            info = os.stat(self._file)
+        except FileNotFoundError:
+            return None
+        return info.st_dev, info.st_ino
+
+    def ensure_schema(self) -> bool:
+        """Upgrade the schema if that has not been done (the database was away at start), or
+        again if the SQLite file was deleted or replaced; True when it did something."""
+        with self._schema_lock:
+            if self._file is not None and self.migrated and self._file_identity() != self._identity:
+                log.error("the database file %s was deleted or replaced; creating it again",
+                          self._file)
+                self.engine.dispose()  # connections to the deleted file go
+                for engine in self._waiting.values():
+                    engine.dispose()
+                self.migrated = False
+            if self.migrated:
+                return False
+            migrate(self.url)
+            self.migrated = True
+            self._identity = self._file_identity()
+            log.info("database schema is ready")
+            return True
 
     def close(self) -> None:
         """Release the connections."""
         self.engine.dispose()
+        for engine in self._waiting.values():
+            engine.dispose()
 
     def session(self) -> Session:
         """A new session (use as a context manager)."""
@@ -178,17 +303,17 @@ class Storage:
 
     def add_queries(self, rows: Sequence[QueryLog | dict]) -> None:
         """Write a batch of query rows in one statement (raises if the database is away)."""
-        values = [query_row(r) for r in rows]
-        if not values:
-            return
         with self.engine.begin() as connection:
-            connection.execute(insert(QueryLog.__table__), values)
+            insert_queries(connection, rows)
 
     def add_feedback(self, *, ref: str, user_key: str, value: int) -> None:
-        """Store a 👍/👎."""
-        with self.session() as session:
-            session.add(Feedback(ref=ref, user_key=user_key, value=value))
-            session.commit()
+        """Store a 👍/👎 (one per user and answer, only on an answer the bot gave)."""
+        self.add_feedbacks([{"ref": ref, "user_key": user_key, "value": value}])
+
+    def add_feedbacks(self, rows: Sequence[dict]) -> int:
+        """Store 👍/👎 rows; returns how many were kept (see ``insert_feedback``)."""
+        with self.engine.begin() as connection:
+            return insert_feedback(connection, rows)
 
     def mark_chosen(self, *, ref: str, entry_id: str) -> None:
         """Record which suggestion the user tapped for a question."""
@@ -224,12 +349,16 @@ class Storage:
             return session.exec(select(func.count()).select_from(QueryLog)).one()
 
     def purge_raw_text(self, *, older_than: dt.datetime) -> int:
-        """Forget the raw text of old questions (the normalised text and outcome stay)."""
+        """Forget the text of old questions: the raw text and every column derived from it
+        (the normalised text); the outcome, entry and score stay for statistics."""
         with self.session() as session:
             result = session.exec(
                 update(QueryLog)
-                .where(col(QueryLog.created_at) < older_than, col(QueryLog.raw_text).is_not(None))
-                .values(raw_text=None)
+                .where(
+                    col(QueryLog.created_at) < older_than,
+                    col(QueryLog.raw_text).is_not(None) | (col(QueryLog.normalized) != ""),
+                )
+                .values(raw_text=None, normalized="")
             )
             session.commit()
             return result.rowcount or 0
@@ -324,3 +453,6 @@ class Storage:
             for table in (admin_state.AdminPending, LearnedAlias, ReviewAction, Feedback, QueryLog):
                 session.exec(delete(table))
             session.commit()
+        # the update journal too: a new stand-in numbers its updates from the same start again
+        with contextlib.suppress(Exception), self.engine.begin() as connection:
+            connection.exec_driver_sql("DELETE FROM update_journal")

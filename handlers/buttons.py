@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from telegram import Update
 from telegram.ext import ContextTypes
 
@@ -44,9 +42,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         vote, ref = data.args
         up = vote == "u"
         await query.answer(texts.THANKS_UP if up else texts.THANKS_DOWN)
-        await asyncio.to_thread(
-            assistant.record_feedback, ref=ref, user_id=query.from_user.id, up=up
-        )
+        assistant.record_feedback(ref=ref, user_id=query.from_user.id, up=up)
     elif data.kind == "x":
         index = int(data.args[0]) if data.args[0].isdigit() else -1
         await query.answer()

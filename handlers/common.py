@@ -13,7 +13,7 @@ from telegram.ext import ContextTypes
 
 from bot.assistant import Assistant
 from bot.keyboards import markup
-from bot.render import visible
+from bot.render import split_message, visible
 from bot.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -31,8 +31,10 @@ async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply)
     chat = update.effective_chat
     if chat is None:
         return
-    for index, part in enumerate(reply.parts):
-        last = index == len(reply.parts) - 1
+    # a part over Telegram's limit (4,096 UTF-16 units) is split rather than refused
+    parts = [piece for part in reply.parts for piece in split_message(part)]
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
         await send_html(context, chat.id, part, markup(reply.buttons) if last else None)
 
 
@@ -65,7 +67,7 @@ async def edit(context: ContextTypes.DEFAULT_TYPE, message: Message | None, repl
     locks.move_to_end(key)
     if len(locks) > KEEP_SHOWN:
         locks.popitem(last=False)
-    text = reply.parts[0]
+    text = split_message(reply.parts[0])[0]  # a message holds 4,096 UTF-16 units at most
     keyboard = markup(reply.buttons)
     wanted = (visible(text).strip(), keyboard.to_dict() if keyboard else None)
     async with lock:

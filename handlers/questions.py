@@ -57,13 +57,7 @@ async def answer_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: 
     assistant = services(context)
     user = update.effective_user
     chat = update.effective_chat
-    flood = assistant.flood.check(assistant.user(user.id if user else None))
-    if flood != "ok":
-        assistant.log_flood(text, user_id=user.id if user else None,
-                            chat_type=chat.type if chat else "private")
-        if flood == "warn":
-            await send(update, context, Reply([texts.SLOW_DOWN]))
-        return
+    # flood control has run already, for every kind of update (handlers/gate.py)
     # "typing…" only if preparing the answer takes a while; delivery does not count
     delay = context.bot_data.get(TYPING_AFTER, 0.5)
     typing = asyncio.create_task(_typing_later(update, context, delay))

@@ -472,7 +472,8 @@ class FakeBotApi:
     """
 
     def __init__(self, token: str = DEFAULT_TOKEN, *, seed: int | None = 0,
-                 strict_html: bool = True, max_poll_wait: float = 1.0) -> None:
+                 strict_html: bool = True, max_poll_wait: float = 1.0,
+                 first_update_id: int = 10001) -> None:
         self.token = token
         self.strict_html = strict_html
         self.max_poll_wait = max_poll_wait
@@ -521,7 +522,7 @@ class FakeBotApi:
         self._files_by_id: dict[str, dict[str, Any]] = {}
         self._files_by_path: dict[str, dict[str, Any]] = {}
         self._file_seq = itertools.count(1)
-        self._update_seq = itertools.count(10001)
+        self._update_seq = itertools.count(first_update_id)
         self._query_seq = itertools.count(1)
         self._msg_seq: dict[int, int] = {}
         self._open_callbacks: set[str] = set()
@@ -1683,6 +1684,26 @@ class FakeBotApi:
         return self.push_raw({"inline_query": {"id": qid, "from": dict(self._user(user_id)),
                                                "query": query, "offset": offset,
                                                "chat_type": chat_type}})
+
+    def unreadable(self, user_id: int, kind: str = "no_date", text: str = "",
+                   chat_id: int | None = None) -> dict[str, Any]:
+        """Push an update that servers do send but python-telegram-bot cannot read:
+        ``kind="no_date"`` a text message without ``date``; ``kind="old_poll"`` a message with a
+        poll whose options have no ``persistent_id``, as an older Bot API server sends."""
+        msg = self._base_message(user_id, chat_id, "private")
+        if kind == "no_date":
+            del msg["date"]
+            msg["text"] = text or "tin nhắn"
+        elif kind == "old_poll":
+            msg["poll"] = {
+                "id": str(next(self._query_seq)), "question": text or "câu hỏi",
+                "options": [{"text": "có", "voter_count": 0}, {"text": "không", "voter_count": 0}],
+                "total_voter_count": 0, "is_closed": False, "is_anonymous": True,
+                "type": "regular", "allows_multiple_answers": False,
+            }
+        else:
+            raise ValueError(f"unknown kind {kind!r}")
+        return self._push_message(msg)
 
     def push_raw(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue any update dict (``update_id`` is assigned when missing). Chats and users in

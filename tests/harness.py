@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import itertools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from telegram.ext import Application
 
-from bot.app import build_application
+from bot.app import INTAKE, build_application
 from bot.assistant import Assistant
 from bot.config import Settings, load_settings
 from handlers.common import SERVICES
@@ -46,7 +48,8 @@ class Bot:
         await self.api.drain()
 
     async def flush(self) -> None:
-        """Write the buffered query log now."""
+        """Let updates in flight finish, then write the buffered query log now."""
+        await self.app.update_processor.settled()
         await self.assistant.logger.flush()
 
 
@@ -75,22 +78,33 @@ def settings_for(api: FakeBotApi, db_url: str, **env: str) -> Settings:
     )
 
 
+_UPDATE_IDS = itertools.count(10001, 1_000_000)
+
+
 @contextlib.asynccontextmanager
 async def running_bot(tmp_path: Path, db_url: str | None = None, **env: str) -> AsyncIterator[Bot]:
     """Start the bot with long polling against a fresh stand-in; stop it afterwards."""
-    api = FakeBotApi()
+    # Telegram numbers one bot's updates in one sequence, whichever instance receives them; the
+    # instances of a test share a database (and its update journal), so their stand-ins do too
+    api = FakeBotApi(first_update_id=next(_UPDATE_IDS))
     await api.start()
     settings = settings_for(api, db_url or f"sqlite:///{tmp_path}/bot.db", **env)
     app = build_application(settings)
+    stop = asyncio.Event()
+    polling = None
     try:
         await app.initialize()
         await app.post_init(app)
         await app.start()
-        await app.updater.start_polling(poll_interval=0.0, timeout=1)
+        intake = app.bot_data[INTAKE]
+        await intake.recover()
+        polling = asyncio.create_task(intake.poll(stop, timeout=1))
         yield Bot(api, app, settings)
     finally:
-        with contextlib.suppress(Exception):
-            await app.updater.stop()
+        stop.set()
+        if polling is not None:
+            with contextlib.suppress(Exception):
+                await polling
         with contextlib.suppress(Exception):
             await app.stop()
         await app.post_shutdown(app)

@@ -8,6 +8,8 @@ import logging
 import random
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from bot import texts
@@ -59,18 +61,21 @@ async def test_faults_every_question_gets_exactly_one_reply(tmp_path):
 async def test_database_away_answers_go_on_and_rows_are_written_later(tmp_path):
     async with running_bot(tmp_path) as bot:
         storage = bot.assistant.storage
-        real_write = storage.add_queries
+        state = {"away": True}
 
-        def away(rows):
-            raise OperationalError("INSERT", {}, Exception("database is away"))
+        def away(*_args):
+            if state["away"]:
+                raise OperationalError("SELECT", {}, Exception("database is away"))
 
-        storage.add_queries = away
+        # every statement fails, on every engine: the update journal's and the query log's alike
+        event.listen(Engine, "before_cursor_execute", away)
         for n in range(20):
             [reply] = await bot.ask(7000 + n, QUESTIONS[n % len(QUESTIONS)])
             assert reply["text"]
         await bot.flush()
         assert bot.assistant.logger.pending == 20
-        storage.add_queries = real_write
+        state["away"] = False
+        event.remove(Engine, "before_cursor_execute", away)
         await bot.flush()
         assert bot.assistant.logger.pending == 0
         assert len(storage.queries()) == 20

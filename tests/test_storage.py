@@ -55,7 +55,7 @@ def test_user_ids_are_stored_only_as_keyed_hashes():
     assert user_key(123456789, key_a) != user_key(123456789, key_b)
 
 
-def test_purge_forgets_old_raw_text_only(storage):
+def test_purge_forgets_old_text_and_what_is_derived_from_it(storage):
     now = dt.datetime.now(dt.UTC)
     storage.add_queries([
         QueryLog(ref="old", outcome="answer", raw_text="cũ", normalized="cu", created_at=now - dt.timedelta(days=100)),
@@ -63,8 +63,9 @@ def test_purge_forgets_old_raw_text_only(storage):
     ])
     assert storage.purge_raw_text(older_than=now - dt.timedelta(days=90)) == 1
     rows = {r.ref: r for r in storage.queries()}
-    assert rows["old"].raw_text is None and rows["old"].normalized == "cu"
-    assert rows["new"].raw_text == "mới"
+    assert rows["old"].raw_text is None and rows["old"].normalized == ""
+    assert rows["old"].outcome == "answer"  # statistics stay
+    assert rows["new"].raw_text == "mới" and rows["new"].normalized == "moi"
 
 
 def test_review_actions_teach_and_undo(storage):

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
+import bot.journal  # noqa: F401  (registers the update journal)
 import bot.storage  # noqa: F401  (registers the tables)
 
 config = context.config

@@ -4,7 +4,7 @@ Each query row carries the key of its review group, so review is an SQL GROUP BY
 action names the group and the last row it covers. An admin's unfinished "assign to…" lives in
 ``admin_pending`` so that any instance can go on with it.
 
-Revision ID: issue14_review_groups
+Revision ID: 0002
 Revises: 0001
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "issue14_review_groups"
+revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
