@@ -153,7 +153,7 @@ class Matcher:
 
     def _index_entry(self, position: int, entry: Entry) -> list[str]:
         """Normalise an entry's texts; remember exact texts and what a fact names."""
-        texts: list[str] = []
+        texts: dict[str, None] = {}  # ordered and deduplicated in one pass: linear in the aliases
         places: set[str] = set()
         years: set[str] = set()
         indices: set[str] = set()
@@ -164,8 +164,7 @@ class Matcher:
             if not analysis.content:
                 continue
             key = analysis.content_text
-            if key not in texts:
-                texts.append(key)
+            texts.setdefault(key)
             places |= analysis.localities
             years |= analysis.years
             indices |= analysis.indices
@@ -178,7 +177,7 @@ class Matcher:
             self._facts[position] = _FactKeys(
                 frozenset(places), frozenset(years), frozenset(indices), frozenset(numbers)
             )
-        return texts
+        return list(texts)
 
     def _terms(self, position: int) -> set[str]:
         """Every index term of one entry."""
