@@ -111,6 +111,8 @@ def vocabulary_of(kb: KnowledgeBase) -> Vocabulary:
         fields=syn.fields,
         localities=syn.localities,
         indices=syn.indices,
+        smalltalk=syn.smalltalk,
+        followup=syn.followup,
     )
 
 

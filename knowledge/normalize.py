@@ -60,6 +60,8 @@ class Vocabulary:
     expand_reach: dict[str, int] = field(default_factory=dict)
     marks: dict[tuple[str, ...], tuple[str, str]] = field(default_factory=dict)
     mark_reach: dict[str, int] = field(default_factory=dict)
+    followup_lead: frozenset[tuple[str, ...]] = frozenset()
+    followup_tail: frozenset[tuple[str, ...]] = frozenset()
 
     @classmethod
     def build(
@@ -72,6 +74,8 @@ class Vocabulary:
         fields: dict[str, list[str]],
         localities: dict[str, list[str]],
         indices: dict[str, list[str]] | None = None,
+        smalltalk: dict[str, list[str]] | None = None,
+        followup: dict[str, list[str]] | None = None,
     ) -> Vocabulary:
         """Fold every key once so that matching works on folded tokens only.
 
@@ -109,7 +113,10 @@ class Vocabulary:
             for p in [name, *ps]
             if fold(p)
         }
-        keys = [*expansions, *filler_set, *field_map, *locality_map, *index_map]
+        small_map = {
+            compact(p): kind for kind, ps in (smalltalk or {}).items() for p in ps if fold(p)
+        }
+        keys = [*expansions, *filler_set, *field_map, *locality_map, *index_map, *small_map]
         # one table for the marks a question can carry; earlier kinds win on the same words
         marks: dict[tuple[str, ...], tuple[str, str]] = {}
         for kind, table in (
@@ -117,6 +124,7 @@ class Vocabulary:
             ("place", locality_map),
             ("filler", dict.fromkeys(filler_set, "")),
             ("field", field_map),
+            ("small", small_map),  # a whole greeting or thanks wins over its filler words
         ):
             marks.update({key: (kind, value) for key, value in table.items()})
         return cls(
@@ -130,6 +138,8 @@ class Vocabulary:
             expand_reach=_reach(expansions),
             marks=marks,
             mark_reach=_reach(marks),
+            followup_lead=frozenset(tuple(fold(p).split()) for p in (followup or {}).get("lead", ())),
+            followup_tail=frozenset(tuple(fold(p).split()) for p in (followup or {}).get("tail", ())),
         )
 
 
@@ -153,6 +163,8 @@ class Analysis:
     localities: frozenset[str]
     years: frozenset[str]
     indices: frozenset[str] = frozenset()
+    small: tuple[str, ...] = ()  # small-talk kinds the message carries ("greeting", "thanks"…)
+    followup: bool = False  # the message opens or closes like a question about the last answer
 
     @property
     def text(self) -> str:
@@ -192,7 +204,7 @@ def analyse(
 ) -> Analysis:
     """Fold, correct typos, expand and split a question into topic words, field cues, places, years."""
     folded = fold(text)
-    words = folded.split()
+    words, followup = strip_followup(folded.split(), vocab)
     if correct is not None:
         words = [correct(word) for word in words]
     tokens = expand(words, vocab)
@@ -200,6 +212,7 @@ def analyse(
     fields: list[str] = []
     localities: set[str] = set()
     indices: set[str] = set()
+    small: list[str] = []
     reach, marks = vocab.mark_reach, vocab.marks
     i, n = 0, len(tokens)
     while i < n:
@@ -219,6 +232,8 @@ def analyse(
             elif kind == "index":
                 indices.add(value)
                 content.extend(key)
+            elif kind == "small":
+                small.append(value)
             break
         else:
             size = 1
@@ -233,4 +248,39 @@ def analyse(
         localities=frozenset(localities),
         years=years,
         indices=frozenset(indices),
+        small=tuple(small),
+        followup=followup,
     )
+
+
+def strip_followup(words: list[str], vocab: Vocabulary) -> tuple[list[str], bool]:
+    """Drop the opening "còn"/"vậy" and closing "thì sao" of a message about the last answer.
+
+    An opening word counts only when a closing one is there too, or a field cue follows it
+    ("còn lệ phí?"): "con" alone is also "child", as in "con mới sinh".
+    """
+    tail = next(
+        (len(t) for t in sorted(vocab.followup_tail, key=len, reverse=True)
+         if len(words) > len(t) and tuple(words[-len(t):]) == t),
+        0,
+    )
+    rest = words[: len(words) - tail] if tail else words
+    lead = next(
+        (len(t) for t in sorted(vocab.followup_lead, key=len, reverse=True)
+         if len(rest) > len(t) and tuple(rest[: len(t)]) == t),
+        0,
+    )
+    if lead and not tail and not _starts_with_field(rest[lead:], vocab):
+        lead = 0
+    if not lead and not tail:
+        return words, False
+    return rest[lead:], True
+
+
+def _starts_with_field(words: list[str], vocab: Vocabulary) -> bool:
+    """The words begin with a phrase that asks for a field ("lệ phí", "mất bao lâu")."""
+    for size in range(min(vocab.mark_reach.get(words[0], 0) if words else 0, len(words)), 0, -1):
+        mark = vocab.marks.get(tuple(expand(words[:size], vocab)))
+        if mark is not None and mark[0] == "field":
+            return True
+    return False

@@ -166,9 +166,15 @@ class Synonyms(Strict):
     fields: dict[
         Literal[
             "documents", "processing_time", "fee", "agency",
-            "requirements", "result", "legal_basis", "steps",
+            "requirements", "result", "legal_basis", "steps", "channels",
         ],
         list[str],
     ] = Field(default_factory=dict)
     localities: dict[str, list[str]] = Field(default_factory=dict)
     indices: dict[str, list[str]] = Field(default_factory=dict)
+    # Messages that are conversation, not a question: greetings, thanks, "who are you", insults.
+    smalltalk: dict[
+        Literal["greeting", "thanks", "who", "capabilities", "rude", "bye", "ok"], list[str]
+    ] = Field(default_factory=dict)
+    # Words that open ("còn", "vậy") or close ("thì sao") a message about the previous answer.
+    followup: dict[Literal["lead", "tail"], list[str]] = Field(default_factory=dict)
