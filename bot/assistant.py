@@ -12,11 +12,13 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
 from bot.config import Settings
+from bot.context import ChatContexts
 from bot.querylog import QueryLogger, new_ref
 from bot.replies import Reply, match_reply
 from bot.storage import Storage, user_key
 from knowledge import KnowledgeBase, KnowledgeError, Matcher, MatchResult, Thresholds, load_knowledge
 from knowledge.cache import load_indexed
+from knowledge.matcher import Context, Outcome
 
 log = logging.getLogger(__name__)
 LARGE_BASE = 5000  # entries
@@ -68,6 +70,7 @@ class Assistant:
     flood: FloodControl
     key: bytes = b""
     learned_version: dict[str, str] = field(default_factory=dict)
+    contexts: ChatContexts | None = None
     # matching may run in worker threads; teaching and reloading change the matcher
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -89,6 +92,7 @@ class Assistant:
             flood=FloodControl(settings.limits.flood_messages, settings.limits.flood_seconds),
             key=settings.user_key(),
             learned_version=dict(learned),
+            contexts=ChatContexts(storage),
         )
 
     @property
@@ -107,12 +111,17 @@ class Assistant:
         user_id: int | None,
         chat_type: str = "private",
         channel: str = "telegram",
+        chat_id: int | None = None,
     ) -> Answer:
-        """Match a question, log it and build the reply."""
+        """Match a question in the context of its chat, log it and build the reply."""
         started = time.perf_counter()
         question = text[: self.settings.limits.max_question_chars]
+        chat = self.user(chat_id) if chat_id is not None else ""
+        context = self._context(chat)
         with self.lock:
-            result = self.matcher.match(question)
+            result = self.matcher.match(question, context=context)
+        if chat and result.outcome is Outcome.answer and result.entry is not None:
+            self.remember(chat, result.entry.id, result.field)
         ref = new_ref()
         reply = match_reply(result, ref)
         latency = (time.perf_counter() - started) * 1000
@@ -124,7 +133,7 @@ class Assistant:
                 "channel": channel,
                 "raw_text": question[:4096],
                 "normalized": result.normalized[:4096],
-                "outcome": result.outcome.value,
+                "outcome": result.outcome.value,  # "smalltalk" rows never go to review
                 "entry_id": result.entry.id if result.entry else None,
                 "field": result.field,
                 "score": result.score,
@@ -133,6 +142,30 @@ class Assistant:
             }
         )
         return Answer(result, reply, ref)
+
+    def _context(self, chat: str) -> Context | None:
+        """The chat's previous answer, if recent; none while the database is away."""
+        if not chat or self.contexts is None:
+            return None
+        try:
+            return self.contexts.get(chat)
+        except Exception:
+            log.warning("chat context unavailable", exc_info=True)
+            return None
+
+    def remember(self, chat: str, entry_id: str, field_name: str | None) -> None:
+        """Make an entry the chat's context (a new topic replaces the old one)."""
+        if self.contexts is None or not chat:
+            return
+        try:
+            self.contexts.put(chat, Context(entry_id, field_name))
+        except Exception:
+            log.warning("chat context not stored", exc_info=True)
+
+    def remember_chat(self, chat_id: int | None, entry_id: str, field_name: str | None = None) -> None:
+        """An entry opened from a button becomes the chat's context."""
+        if chat_id is not None:
+            self.remember(self.user(chat_id), entry_id, field_name)
 
     def log_flood(self, text: str, *, user_id: int | None, chat_type: str = "private") -> None:
         """Log a question that flood control left unanswered."""

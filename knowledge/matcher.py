@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -27,6 +27,8 @@ BIGRAM = 0.25
 # A term in more entries than this (share of the base, at least COMMON_MIN) does not pick candidates.
 COMMON_SHARE = 0.05
 COMMON_MIN = 50
+# A message with more topic words than this tells a story around its question.
+LONG_WORDS = 14
 # Entries whose per-text index is kept in memory (most recently matched first), and term weights.
 TEXT_INDEX_KEPT = 8192
 WEIGHTS_KEPT = 200_000
@@ -36,8 +38,17 @@ class Outcome(StrEnum):
     """How sure the matcher is."""
 
     answer = "answer"
+    clarify = "clarify"  # several entries fit equally: ask which one, with buttons
     suggest = "suggest"
     not_found = "not_found"
+    smalltalk = "smalltalk"  # a greeting, thanks or remark: no question to answer
+
+
+# The small-talk kind a message gets when it carries several ("cảm ơn, bot ngu").
+SMALLTALK_ORDER = ("rude", "who", "capabilities", "thanks", "bye", "greeting", "ok")
+# The reasons of a refusal that the reply explains differently.
+NO_TOPIC = "no_topic"  # a field was asked ("mất bao lâu?") without naming a procedure
+NO_FACT = "no_fact"  # a reform question whose year, index or place matches no fact
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,7 @@ class Thresholds:
     suggest: float = 34.0
     margin: float = 2.0
     sure: float = 90.0
+    related: float = 30.0  # below suggestions, still shown beside a "not found" as the nearest
 
 
 @dataclass(frozen=True)
@@ -57,6 +69,14 @@ class Suggestion:
     entry_id: str
     title: str
     score: float
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a chat was last answered: the entry and the field it led with."""
+
+    entry_id: str
+    field: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +90,11 @@ class MatchResult:
     field: str | None = None
     score: float = 0.0
     suggestions: tuple[Suggestion, ...] = ()
+    smalltalk: str | None = None  # its kind, when the outcome is small talk
+    followup: bool = False  # answered from the chat's previous entry
+    reason: str | None = None  # why nothing was answered (NO_TOPIC, NO_FACT)
+    available: tuple[Entry, ...] = ()  # for NO_FACT: the facts held on that place and index
+    long: bool = False  # the message tells a story around its question
 
     @property
     def answered(self) -> bool:
@@ -349,13 +374,55 @@ class Matcher:
                 weighted.append((term, self._unknown_idf * self._scale(term), 0.0))
         return weighted
 
-    def match(self, text: str, limit: int = 3) -> MatchResult:
-        """Match a question against the base."""
+    def match(self, text: str, limit: int = 3, context: Context | None = None) -> MatchResult:
+        """Match a question against the base; ``context`` is the chat's previous answer, if any."""
         analysis = self.analyse(text)
         field_name = analysis.fields[-1] if analysis.fields else None  # the question word comes last
         normalized = analysis.content_text
-        if not analysis.content:
-            return MatchResult(Outcome.not_found, text, normalized, field=field_name)
+        topic = self._topic(analysis)
+        long = len(analysis.content) > LONG_WORDS
+        if analysis.small and not topic and len(analysis.content) <= 1:
+            kind = min(analysis.small, key=SMALLTALK_ORDER.index)
+            return MatchResult(Outcome.smalltalk, text, normalized, smalltalk=kind)
+        prior = self._entry(context.entry_id) if context else None
+        asks_part = field_name is not None or analysis.followup
+        if prior is not None and asks_part and not topic:
+            # "còn lệ phí thì sao?", "mất bao lâu?": that part of the entry just answered
+            return self._followup(text, normalized, prior, field_name or context.field)
+        if not analysis.content or not topic and field_name:
+            return MatchResult(
+                Outcome.not_found, text, normalized, field=field_name,
+                reason=NO_TOPIC if field_name else None,
+            )
+        result = self._match(analysis, text, field_name, limit)
+        if prior is not None and asks_part:
+            if result.outcome is not Outcome.answer and topic <= self._terms(self._position[prior.id]):
+                # other words, the same entry: "còn cho trẻ em thì sao?"
+                return self._followup(text, normalized, prior, field_name or context.field)
+            if result.outcome is Outcome.answer and analysis.followup and field_name is None:
+                # "còn hộ chiếu thì sao?": the same question about another entry
+                field_name = context.field if isinstance(result.entry, Procedure) else None
+                return replace(result, field=field_name)
+        return replace(result, long=long) if long else result
+
+    def _followup(self, text: str, normalized: str, entry: Entry, field_name: str | None) -> MatchResult:
+        return MatchResult(
+            Outcome.answer, text, normalized, entry, _field_for(entry, field_name), 100.0,
+            followup=True,
+        )
+
+    def _entry(self, entry_id: str) -> Entry | None:
+        return self.kb.entries[entry_id] if entry_id in self._position else None
+
+    def _topic(self, analysis: Analysis) -> set[str]:
+        """The words that say what a question is about: known to the base, not everyday words."""
+        light = self.vocab.light
+        return {w for w in analysis.content if w in self._postings and w not in light}
+
+    def _match(
+        self, analysis: Analysis, text: str, field_name: str | None, limit: int
+    ) -> MatchResult:
+        normalized = analysis.content_text
         exact = self._exact.get(normalized)
         if exact is not None:
             entry = self.kb.entries[exact]
@@ -368,13 +435,18 @@ class Matcher:
             for r in ranked[:limit]
         )
         if not ranked:
-            return MatchResult(Outcome.not_found, text, normalized, field=field_name)
+            return self._nothing(analysis, text, field_name)
         best_id, best = ranked[0].entry_id, ranked[0].score
         second = ranked[1].score if len(ranked) > 1 else 0.0
         t = self.thresholds
+        if best >= t.answer and self._ambiguous(analysis, ranked):
+            fitting = tuple(s for s in suggestions if s.score >= t.answer)
+            return MatchResult(
+                Outcome.clarify, text, normalized, None, field_name, round(best, 1), fitting
+            )
         if best >= t.answer and (
             best - second >= t.margin or best >= t.sure or self._only_longer_rivals(ranked)
-        ) and not self._ambiguous(analysis, ranked):
+        ):
             entry = self.kb.entries[best_id]
             return MatchResult(
                 Outcome.answer, text, normalized, entry, _field_for(entry, field_name),
@@ -385,8 +457,28 @@ class Matcher:
                 Outcome.suggest, text, normalized, None, field_name, round(best, 1),
                 tuple(s for s in suggestions if s.score >= t.suggest),
             )
+        nothing = self._nothing(analysis, text, field_name)
+        if nothing.reason:
+            return nothing
         return MatchResult(
-            Outcome.not_found, text, normalized, None, field_name, round(best, 1), suggestions
+            Outcome.not_found, text, normalized, None, field_name, round(best, 1),
+            tuple(s for s in suggestions if s.score >= t.related),
+        )
+
+    def _nothing(self, analysis: Analysis, text: str, field_name: str | None) -> MatchResult:
+        """Not found; for a reform question on a place or index the base holds, what it holds."""
+        available: list[Entry] = []
+        if analysis.localities or analysis.indices:
+            for position, keys in self._facts.items():
+                if analysis.localities and not analysis.localities & keys.places:
+                    continue
+                if analysis.indices and not analysis.indices & keys.indices:
+                    continue
+                if analysis.localities and analysis.indices or analysis.years:
+                    available.append(self.kb.entries[self._ids[position]])
+        return MatchResult(
+            Outcome.not_found, text, analysis.content_text, None, field_name,
+            reason=NO_FACT if available else None, available=tuple(available[:6]),
         )
 
     def _rank(self, analysis: Analysis, pool: int = 20) -> list[Ranked]:
@@ -475,7 +567,7 @@ class Matcher:
             return False
         if analysis.years and not analysis.years & keys.years:
             return False
-        if analysis.indices and keys.indices and not analysis.indices & keys.indices:
+        if analysis.indices and not analysis.indices & keys.indices:
             return False
         numbers = {t for t in analysis.content if t.isdigit()} - analysis.years
         return numbers <= keys.numbers
