@@ -73,18 +73,31 @@ def _learned_aliases(settings) -> dict[str, str]:
         return {}
 
 
-def _result_json(result) -> dict:
+def _result_json(result, kb) -> dict:
+    """One answer in the evaluation contract: ``outcome`` is answer, clarify, suggest or not_found."""
     from bot.replies import plain_answer
+    from knowledge.matcher import Outcome, codes_of
 
+    def code(entry_id: str | None) -> str | None:
+        codes = codes_of(kb.entries[entry_id]) if entry_id in kb.entries else ()
+        return codes[0] if codes else None
+
+    entry_id = result.entry.id if result.entry else None
+    smalltalk = result.outcome is Outcome.smalltalk
     return {
         "answered": result.answered,
-        "entry_id": result.entry.id if result.entry else None,
+        "entry_id": entry_id,
+        "code": code(entry_id),
+        "codes": list(codes_of(result.entry)),
         "score": result.score,
         "field": result.field,
-        "outcome": result.outcome.value,
+        "outcome": Outcome.not_found.value if smalltalk else result.outcome.value,
+        "smalltalk": result.smalltalk,
+        "followup": result.followup,
         "text": plain_answer(result),
         "suggestions": [
-            {"id": s.entry_id, "title": s.title, "score": s.score} for s in result.suggestions
+            {"id": s.entry_id, "code": code(s.entry_id), "title": s.title, "score": s.score}
+            for s in result.suggestions
         ],
     }
 
@@ -92,14 +105,23 @@ def _result_json(result) -> dict:
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer one question, or one per line of standard input with ``-``."""
     from bot.replies import plain_answer
+    from knowledge.matcher import next_context
 
     matcher = _matcher(args)
     questions = sys.stdin if args.question == "-" else [args.question]
+    context = None  # with --chat, each message is read in the light of the previous answer
     for line in questions:
         question = line.rstrip("\n")
-        result = matcher.match(question)
+        if args.chat is not None and not question.strip():
+            continue
+        result = matcher.match(question, context=context)
+        if args.chat is not None:
+            context = next_context(result, context)
         if args.json:
-            print(json.dumps(_result_json(result), ensure_ascii=False), flush=args.question == "-")
+            row = _result_json(result, matcher.kb)
+            if args.chat is not None:
+                row["chat"] = args.chat
+            print(json.dumps(row, ensure_ascii=False), flush=args.question == "-")
         else:
             print(plain_answer(result))
     return 0
@@ -143,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
     ask.add_argument("--no-learned", action="store_true", help="ignore aliases learned in review")
+    ask.add_argument("--chat", help="play the lines as one conversation of this chat (follow-ups)")
     ask.set_defaults(func=cmd_ask)
 
     ev = sub.add_parser("evaluate", help="accuracy on the evaluation set")

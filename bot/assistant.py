@@ -18,7 +18,7 @@ from bot.replies import Reply, match_reply
 from bot.storage import Storage, user_key
 from knowledge import KnowledgeBase, KnowledgeError, Matcher, MatchResult, Thresholds, load_knowledge
 from knowledge.cache import load_indexed
-from knowledge.matcher import Context, Outcome
+from knowledge.matcher import Context, next_context
 
 log = logging.getLogger(__name__)
 LARGE_BASE = 5000  # entries
@@ -120,8 +120,9 @@ class Assistant:
         context = self._context(chat)
         with self.lock:
             result = self.matcher.match(question, context=context)
-        if chat and result.outcome is Outcome.answer and result.entry is not None:
-            self.remember(chat, result.entry.id, result.field)
+        after = next_context(result, context)
+        if chat and after is not None and after != context:
+            self.remember(chat, after.entry_id, after.field)
         ref = new_ref()
         reply = match_reply(result, ref)
         latency = (time.perf_counter() - started) * 1000

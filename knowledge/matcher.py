@@ -587,6 +587,21 @@ class Matcher:
         """Learned aliases as taught (text -> entry id)."""
         return dict(self._learned_raw)
 
+def next_context(result: MatchResult, previous: Context | None) -> Context | None:
+    """What a chat's context becomes after a result: an answer sets it, anything else keeps it."""
+    if result.outcome is Outcome.answer and result.entry is not None:
+        return Context(result.entry.id, result.field)
+    return previous
+
+
+def codes_of(entry: Entry | None) -> tuple[str, ...]:
+    """The national codes an entry answers for: its own, then those it covers."""
+    if not isinstance(entry, Procedure):
+        return ()
+    own = (entry.code,) if entry.code else ()
+    return tuple(dict.fromkeys((*own, *entry.codes)))
+
+
 def _extra_texts(entry: Entry) -> list[str]:
     """Other texts that name an entry: a fact's place and period help it be found."""
     if isinstance(entry, Fact):
