@@ -135,15 +135,51 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    """Print accuracy on the evaluation set."""
-    from knowledge.evaluation import evaluate, load_questions
+    """Print accuracy: the curated set, the blind sets per category, conversations, portal questions."""
+    from knowledge.evaluation import (
+        by_category,
+        conversations_tally,
+        evaluate,
+        load_category_files,
+        load_portal,
+        load_questions,
+    )
 
     matcher = _matcher(argparse.Namespace(config=args.config, no_learned=True))
-    report = evaluate(matcher, load_questions(Path(args.path)))
+    root = Path(args.path)
+    report = evaluate(matcher, load_questions(root))
+    print(f"== curated evaluation ({root})")
     print(report.summary())
     if args.errors:
         for line in report.errors:
             print(line)
+    sets = [(f"blind {name}", root / "blind" / name) for name in ("dev", "holdout")]
+    for title, folder in sets:
+        questions, conversations = load_category_files(folder)
+        if not questions and not conversations:
+            continue
+        print(f"\n== {title}: per category")
+        tallies = by_category(matcher, questions)
+        for name in sorted(tallies, key=lambda n: (n != "all", n)):
+            print(tallies[name].line(name))
+        if conversations:
+            turns = conversations_tally(matcher, conversations)
+            print(turns.line(f"conversations ({len(conversations)})"))
+            tallies["conversations"] = turns
+        if args.errors and "holdout" not in title:  # holdout misses are not read one by one
+            for name, tally in tallies.items():
+                if name != "all":
+                    for line in tally.errors:
+                        print(f"[{name}] {line}")
+    portal = load_portal(root / "portal")
+    if portal:
+        print("\n== real portal questions")
+        tallies = by_category(matcher, portal)
+        for name in sorted(tallies, key=lambda n: (n != "all", n)):
+            print(tallies[name].line(name))
+        if args.errors:
+            for line in tallies["all"].errors:
+                print(f"[portal] {line}")
     return 0
 
 
