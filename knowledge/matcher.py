@@ -29,6 +29,14 @@ COMMON_SHARE = 0.05
 COMMON_MIN = 50
 # A message with more topic words than this tells a story around its question.
 LONG_WORDS = 14
+# How much a word of a long message that the entry does not share counts against it.
+OTHER = 0.5
+STORY = 0.1
+# An entry's anchors: terms in this share of its texts (or its title) that few entries use;
+# a word pair counts when at most ANCHOR_PAIRS of the base holds it, a lone word ANCHOR_WORDS.
+ANCHOR_SHARE = 0.3
+ANCHOR_PAIRS = (8, 0.05)
+ANCHOR_WORDS = (6, 0.01)
 # Entries whose per-text index is kept in memory (most recently matched first), and term weights.
 TEXT_INDEX_KEPT = 8192
 WEIGHTS_KEPT = 200_000
@@ -226,6 +234,10 @@ class Matcher:
         # (the recall denominator) and which of its texts hold each term
         self._text_index: OrderedDict[int, tuple[list[float], dict[str, list[int]]]] = OrderedDict()
         self._weights: dict[str, float] = {}
+        self._anchors: dict[int, frozenset[str]] = {}
+        total = len(self._texts)
+        self._anchor_pairs = max(ANCHOR_PAIRS[0], ANCHOR_PAIRS[1] * total)
+        self._anchor_words = max(ANCHOR_WORDS[0], ANCHOR_WORDS[1] * total)
         if len(self._texts) <= TEXT_INDEX_KEPT:  # a small base is indexed whole, up front
             for position in range(len(self._texts)):
                 self._texts_of(position)
@@ -259,6 +271,28 @@ class Matcher:
             self._text_index.popitem(last=False)
         return built
 
+    def _anchors_of(self, position: int) -> frozenset[str]:
+        """The terms that say what an entry is about ("khai_sinh", "cccd"), not what it shares."""
+        found = self._anchors.get(position)
+        if found is not None:
+            return found
+        texts = self._texts[position]
+        counts: dict[str, int] = defaultdict(int)
+        for text in texts:
+            for term in set(terms_of(text.split())):
+                counts[term] += 1
+        title = set(terms_of(texts[0].split())) if texts else set()
+        least = ANCHOR_SHARE * len(texts)
+        anchors = set()
+        for term, count in counts.items():
+            if count < least and term not in title or term in self.vocab.light:
+                continue
+            limit = self._anchor_pairs if "_" in term else self._anchor_words
+            if self._frequency(term) <= limit and not term.isdigit():
+                anchors.add(term)
+        self._anchors[position] = found = frozenset(anchors)
+        return found
+
     def _reindex_entry(self, position: int, old_terms: set[str]) -> None:
         """Update the postings of one entry whose terms changed, without rebuilding the index."""
         new_terms = self._terms(position)
@@ -281,6 +315,7 @@ class Matcher:
         self._text_index.pop(position, None)
         for term in new_terms ^ old_terms:
             self._weights.pop(term, None)
+        self._anchors.clear()  # frequencies changed
 
     def _learn(self, entry_id: str, text: str) -> bool | None:
         """Record a learned alias (the caller updates the index); None if it cannot be used."""
@@ -498,12 +533,31 @@ class Matcher:
         if hit.size > pool:
             hit = hit[np.argpartition(scores[hit], -pool)[-pool:]]
         raw_text = analysis.content_text
+        # in a long message the story around the question weighs little against what matches
+        story = STORY if len(analysis.content) > LONG_WORDS else 1.0
+        light = self.vocab.light
+        told = sum(
+            w for t, w, known in terms
+            if not known or all(part in light or part.isdigit() for part in t.split("_"))
+        )
+        # story words (everyday, unknown to the base) weigh least; other unshared words less
+        other = OTHER if story < 1 else 1.0
+
+        def share(shared: float) -> float:
+            rest = max(query_weight - told - shared, 0.0)
+            return shared / (shared + other * rest + story * told) if shared else 0.0
+
         ranked: list[Ranked] = []
+        asked = set(matched)
         for position in hit.tolist():
             if not self._compatible(position, analysis):
                 continue
+            # a long message shares words with many entries; only an entry's own topic counts
+            anchors = self._anchors_of(position) if story < 1 and position not in self._facts else ()
+            if anchors and not anchors & asked:
+                continue  # only generic words shared ("giấy phép", "thẻ", "lần đầu")
             weights, where = self._texts_of(position)
-            coverage = sum(v for t, v in matched.items() if t in where) / query_weight
+            coverage = share(sum(v for t, v in matched.items() if t in where))
             common = [0.0] * len(weights)
             for term, value in matched.items():
                 for index in where.get(term, ()):
@@ -511,7 +565,7 @@ class Matcher:
             best_f = best_precision = 0.0
             for shared, weight in zip(common, weights, strict=True):
                 if shared > 0:
-                    precision = shared / query_weight
+                    precision = share(shared)
                     recall = shared / weight
                     f1 = 2 * precision * recall / (precision + recall)
                     if f1 > best_f:
