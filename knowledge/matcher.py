@@ -54,6 +54,8 @@ class Outcome(StrEnum):
 
 # The small-talk kind a message gets when it carries several ("cảm ơn, bot ngu").
 SMALLTALK_ORDER = ("rude", "who", "capabilities", "thanks", "bye", "greeting", "ok")
+# Topic words a small-talk message may carry and still be small talk when nothing matches.
+SMALLTALK_WORDS = 3
 # The reasons of a refusal that the reply explains differently.
 NO_TOPIC = "no_topic"  # a field was asked ("mất bao lâu?") without naming a procedure
 NO_FACT = "no_fact"  # a reform question whose year, index or place matches no fact
@@ -417,8 +419,7 @@ class Matcher:
         topic = self._topic(analysis)
         long = len(analysis.content) > LONG_WORDS
         if analysis.small and not topic and len(analysis.content) <= 1:
-            kind = min(analysis.small, key=SMALLTALK_ORDER.index)
-            return MatchResult(Outcome.smalltalk, text, normalized, smalltalk=kind)
+            return self._smalltalk(analysis, text)
         prior = self._entry(context.entry_id) if context else None
         asks_part = field_name is not None or analysis.followup
         if prior is not None and asks_part and not topic:
@@ -430,6 +431,11 @@ class Matcher:
                 reason=NO_TOPIC if field_name else None,
             )
         result = self._match(analysis, text, field_name, limit)
+        if analysis.small and len(topic) <= SMALLTALK_WORDS and result.outcome in (
+            Outcome.suggest, Outcome.not_found
+        ):
+            # "hay quá, cảm ơn bạn đã giúp": small talk with a few words around it
+            return self._smalltalk(analysis, text)
         if prior is not None and asks_part:
             if result.outcome is not Outcome.answer and topic <= self._terms(self._position[prior.id]):
                 # other words, the same entry: "còn cho trẻ em thì sao?"
@@ -439,6 +445,11 @@ class Matcher:
                 field_name = context.field if isinstance(result.entry, Procedure) else None
                 return replace(result, field=field_name)
         return replace(result, long=long) if long else result
+
+    @staticmethod
+    def _smalltalk(analysis: Analysis, text: str) -> MatchResult:
+        kind = min(analysis.small, key=SMALLTALK_ORDER.index)
+        return MatchResult(Outcome.smalltalk, text, analysis.content_text, smalltalk=kind)
 
     def _followup(self, text: str, normalized: str, entry: Entry, field_name: str | None) -> MatchResult:
         return MatchResult(
@@ -616,7 +627,8 @@ class Matcher:
         """A question that names another place, year, index or figure is not about that fact."""
         keys = self._facts.get(position)
         if keys is None:
-            return True
+            # a place or index with a year asks for a reform figure, not for a procedure
+            return not (analysis.years and (analysis.localities or analysis.indices))
         if analysis.localities and not analysis.localities & keys.places:
             return False
         if analysis.years and not analysis.years & keys.years:
