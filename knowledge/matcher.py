@@ -414,7 +414,7 @@ class Matcher:
     def match(self, text: str, limit: int = 3, context: Context | None = None) -> MatchResult:
         """Match a question against the base; ``context`` is the chat's previous answer, if any."""
         analysis = self.analyse(text)
-        field_name = analysis.fields[-1] if analysis.fields else None  # the question word comes last
+        field_name = asked_field(analysis.fields)
         normalized = analysis.content_text
         topic = self._topic(analysis)
         long = len(analysis.content) > LONG_WORDS
@@ -652,6 +652,13 @@ class Matcher:
     def learned_texts(self) -> dict[str, str]:
         """Learned aliases as taught (text -> entry id)."""
         return dict(self._learned_raw)
+
+def asked_field(fields: tuple[str, ...]) -> str | None:
+    """The part a question asks for: the first one it names ("ở đâu và mất bao lâu" asks where
+    first); "làm thế nào" (the steps) only when it names nothing more precise."""
+    precise = [f for f in fields if f != "steps"]
+    return precise[-1] if precise else (fields[-1] if fields else None)
+
 
 def next_context(result: MatchResult, previous: Context | None) -> Context | None:
     """What a chat's context becomes after a result: an answer sets it, anything else keeps it."""
