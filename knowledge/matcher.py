@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -29,6 +30,9 @@ COMMON_SHARE = 0.05
 COMMON_MIN = 50
 # A message with more topic words than this tells a story around its question.
 LONG_WORDS = 14
+# How much more the words of a long message's last sentence weigh.
+FOCUS = 2.0
+_SENTENCE = re.compile(r"[.?!;\n]+")
 # How much a word of a long message that the entry does not share counts against it.
 OTHER = 0.5
 STORY = 0.1
@@ -475,7 +479,10 @@ class Matcher:
             return MatchResult(
                 Outcome.answer, text, normalized, entry, _field_for(entry, field_name), 100.0
             )
-        ranked = self._rank(analysis)
+        focus = self._focus(text) if len(analysis.content) > LONG_WORDS else None
+        ranked = self._rank(
+            analysis, focus=set(terms_of(list(focus.content))) if focus is not None else None
+        )
         suggestions = tuple(
             Suggestion(r.entry_id, self._titles[self._position[r.entry_id]], round(r.score, 1))
             for r in ranked[:limit]
@@ -527,8 +534,17 @@ class Matcher:
             reason=NO_FACT if available else None, available=tuple(available[:6]),
         )
 
-    def _rank(self, analysis: Analysis, pool: int = 20) -> list[Ranked]:
+    def _focus(self, text: str) -> Analysis | None:
+        """A long message's last sentence: people ask at the end of their story."""
+        sentences = [s for s in _SENTENCE.split(text) if len(s.split()) >= 3]
+        return self.analyse(sentences[-1]) if len(sentences) >= 2 else None
+
+    def _rank(
+        self, analysis: Analysis, pool: int = 20, focus: set[str] | None = None
+    ) -> list[Ranked]:
         terms = self._weighted_terms(analysis)
+        if focus:
+            terms = [(t, w * FOCUS if t in focus else w, k) for t, w, k in terms]
         query_weight = sum(w for _, w, _ in terms) or 1.0
         matched = {t: w * s for t, w, s in terms if s > 0}
         # candidates come from the terms that tell entries apart; a term in a great many entries
