@@ -182,6 +182,8 @@ class Matcher:
             self._titles.append(entry.title)
             self._texts.append(self._index_entry(position, entry))
         self._position = {entry_id: i for i, entry_id in enumerate(self._ids)}
+        self._contrasts = self._contrast_table(kb)
+        self._kinds: dict[int, dict[str, frozenset[str]]] = {}
         self._learned: dict[str, str] = {}
         self._learned_raw: dict[str, str] = {}
         self._learned_added: set[tuple[str, str]] = set()
@@ -277,6 +279,38 @@ class Matcher:
             self._text_index.popitem(last=False)
         return built
 
+    def _contrast_table(self, kb: KnowledgeBase) -> dict[tuple[str, ...], tuple[str, str]]:
+        """Folded, expanded phrase -> (group, kind) for every contrast the synonyms name."""
+        table: dict[tuple[str, ...], tuple[str, str]] = {}
+        for group, kinds in kb.synonyms.contrasts.items():
+            for kind, phrases in kinds.items():
+                for phrase in phrases:
+                    words = tuple(self.analyse(phrase).content)
+                    if words:
+                        table[words] = (group, kind)
+        return table
+
+    def _kinds_in(self, texts: list[tuple[str, ...]]) -> dict[str, frozenset[str]]:
+        """Which kinds of each contrast group some texts name."""
+        found: dict[str, set[str]] = defaultdict(set)
+        if not self._contrasts:
+            return {}
+        longest = max(len(k) for k in self._contrasts)
+        for words in texts:
+            for i in range(len(words)):
+                for size in range(1, min(longest, len(words) - i) + 1):
+                    hit = self._contrasts.get(words[i : i + size])
+                    if hit is not None:
+                        found[hit[0]].add(hit[1])
+        return {group: frozenset(kinds) for group, kinds in found.items()}
+
+    def _entry_kinds(self, position: int) -> dict[str, frozenset[str]]:
+        kinds = self._kinds.get(position)
+        if kinds is None:
+            kinds = self._kinds_in([tuple(t.split()) for t in self._texts[position]])
+            self._kinds[position] = kinds
+        return kinds
+
     def _anchors_of(self, position: int) -> frozenset[str]:
         """The terms that say what an entry is about ("khai_sinh", "cccd"), not what it shares."""
         found = self._anchors.get(position)
@@ -322,6 +356,7 @@ class Matcher:
         for term in new_terms ^ old_terms:
             self._weights.pop(term, None)
         self._anchors.clear()  # frequencies changed
+        self._kinds.pop(position, None)
 
     def _learn(self, entry_id: str, text: str) -> bool | None:
         """Record a learned alias (the caller updates the index); None if it cannot be used."""
@@ -576,8 +611,10 @@ class Matcher:
 
         ranked: list[Ranked] = []
         asked = set(matched)
+        # a story names many things; only a question's own kinds rule entries out
+        kinds = self._kinds_in([analysis.content]) if story == 1.0 else {}
         for position in hit.tolist():
-            if not self._compatible(position, analysis):
+            if not self._compatible(position, analysis, kinds):
                 continue
             # a long message shares words with many entries; only an entry's own topic counts
             anchors = self._anchors_of(position) if story < 1 and position not in self._facts else ()
@@ -639,8 +676,15 @@ class Matcher:
                 self._weights[term] = weight
         return weight
 
-    def _compatible(self, position: int, analysis: Analysis) -> bool:
-        """A question that names another place, year, index or figure is not about that fact."""
+    def _compatible(
+        self, position: int, analysis: Analysis, kinds: dict[str, frozenset[str]] | None = None
+    ) -> bool:
+        """A question that names another place, year, index or figure is not about that fact;
+        one that names another kind of a thing (``kinds``) is not about that entry."""
+        if kinds:
+            named = self._entry_kinds(position)
+            if any(named.get(group) and not named[group] & asked for group, asked in kinds.items()):
+                return False  # "chuyển trường tiểu học" is not the THCS transfer
         keys = self._facts.get(position)
         if keys is None:
             # a place or index with a year asks for a reform figure, not for a procedure

@@ -176,5 +176,8 @@ class Synonyms(Strict):
     smalltalk: dict[
         Literal["greeting", "thanks", "who", "capabilities", "rude", "bye", "ok"], list[str]
     ] = Field(default_factory=dict)
+    # Kinds of one thing (school levels, vehicles, papers): a question naming one kind is not about
+    # an entry that names only others of the same group.
+    contrasts: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
     # Words that open ("còn", "vậy") or close ("thì sao") a message about the previous answer.
     followup: dict[Literal["lead", "tail"], list[str]] = Field(default_factory=dict)

@@ -215,3 +215,22 @@ def test_context_is_stored_per_chat_and_expires_after_30_minutes():
     contexts.put("chat-a", Context("ho-chieu"), now=now)
     assert contexts.get("chat-a", now=now) == Context("ho-chieu", None)
     assert contexts.forget_older(now=now + dt.timedelta(hours=1)) == 1
+
+
+@pytest.mark.parametrize(
+    ("question", "not_this"),
+    [
+        ("chuyen truong tieu hoc cho con lop 3", "chuyen-truong"),  # the entry is for THCS
+        ("Mất thẻ ATM thì làm lại ở đâu?", "the-bhyt"),
+        ("xin visa du lịch Mỹ cần giấy tờ gì", "ho-chieu"),
+    ],
+)
+def test_another_kind_of_the_same_thing_is_not_that_entry(real_matcher, question, not_this):
+    result = real_matcher.match(question)
+    assert result.entry is None or result.entry.id != not_this
+    assert result.outcome is not Outcome.answer
+
+
+def test_the_kind_named_picks_the_entry(real_matcher):
+    assert real_matcher.match("hộ chiếu cho trẻ em dưới 14 tuổi").entry.id == "ho-chieu"
+    assert real_matcher.match("chuyen truong cap 2 cho con").entry.id == "chuyen-truong"
