@@ -469,21 +469,23 @@ class Matcher:
                 Outcome.not_found, text, normalized, field=field_name,
                 reason=NO_TOPIC if field_name else None,
             )
-        if prior is not None and asks_part and topic <= self._terms(self._position[prior.id]):
-            # other words, the same entry: "làm ở công an xã được không" after "đăng ký xe"
-            if self._exact.get(normalized) in (None, prior.id):
-                return self._followup(text, normalized, prior, field_name or context.field)
+        if (
+            prior is not None and asks_part
+            and topic <= self._terms(self._position[prior.id])
+            and self._exact.get(normalized) in (None, prior.id)
+        ):
+            # other words the last entry holds: "cho trẻ em thì sao?" after "căn cước"
+            return self._followup(text, normalized, prior, field_name or context.field)
         result = self._match(analysis, text, field_name, limit)
         if analysis.small and len(topic) <= SMALLTALK_WORDS and result.outcome in (
             Outcome.suggest, Outcome.not_found
         ):
             # "hay quá, cảm ơn bạn đã giúp": small talk with a few words around it
             return self._smalltalk(analysis, text)
-        if prior is not None and asks_part:
-            if result.outcome is Outcome.answer and analysis.followup and field_name is None:
-                # "còn hộ chiếu thì sao?": the same question about another entry
-                field_name = context.field if isinstance(result.entry, Procedure) else None
-                return replace(result, field=field_name)
+        if prior is not None and analysis.followup and field_name is None and result.answered:
+            # "còn hộ chiếu thì sao?": the same question about another entry
+            field_name = context.field if isinstance(result.entry, Procedure) else None
+            return replace(result, field=field_name)
         return replace(result, long=long) if long else result
 
     @staticmethod
