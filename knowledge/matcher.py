@@ -13,7 +13,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from knowledge.loader import KnowledgeBase
-from knowledge.normalize import Analysis, Vocabulary, analyse, fold
+from knowledge.normalize import Analysis, Vocabulary, analyse, fold, untelex
 from knowledge.schema import Entry, Fact, Procedure
 
 # How the final score (0-100) weighs its parts: the best single alias (weighted F1 of shared
@@ -416,7 +416,12 @@ class Matcher:
 
     def _correct(self, word: str) -> str:
         """A word the base never uses, replaced by a known word it is a typo of (if any)."""
-        if word in self._syllables or len(word) < 4 or word.isdigit():
+        if word in self._syllables or word.isdigit():
+            return word
+        telex = untelex(word)
+        if telex != word and telex in self._syllables:
+            return telex
+        if len(word) < 4:
             return word
         fixed = self._corrections.get(word)
         if fixed is None:

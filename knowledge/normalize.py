@@ -40,6 +40,20 @@ def fold(text: str) -> str:
     return _NON_WORD.sub(" ", text.translate(_FOLD).lower()).strip()
 
 
+_TELEX_MARKS = re.compile(r"(?<=[a-z])[sfrxj]$")
+_TELEX_LETTERS = (("dd", "d"), ("aa", "a"), ("ee", "e"), ("oo", "o"), ("aw", "a"), ("ow", "o"),
+                  ("uw", "u"), ("w", "u"))
+
+
+def untelex(word: str) -> str:
+    """A folded word typed with Telex keystrokes left in ("hooj" for "hộ", "laf" for "là"),
+    without them. No Vietnamese syllable ends in s, f, r, x or j, nor holds "dd" or "w"."""
+    plain = _TELEX_MARKS.sub("", word)
+    for keys, letter in _TELEX_LETTERS:
+        plain = plain.replace(keys, letter)
+    return plain
+
+
 def nfc(text: str) -> str:
     """Canonical composed form of a text, for display and storage."""
     return unicodedata.normalize("NFC", text)
