@@ -182,6 +182,11 @@ class Matcher:
             self._titles.append(entry.title)
             self._texts.append(self._index_entry(position, entry))
         self._position = {entry_id: i for i, entry_id in enumerate(self._ids)}
+        # place or index -> the facts naming it, for saying what figures the base holds
+        self._facts_naming: dict[str, list[int]] = defaultdict(list)
+        for position, keys in self._facts.items():
+            for key in keys.places | keys.indices:
+                self._facts_naming[key].append(position)
         self._contrasts = self._contrast_table(kb)
         self._kinds: dict[int, dict[str, frozenset[str]]] = {}
         self._learned: dict[str, str] = {}
@@ -565,7 +570,10 @@ class Matcher:
         """Not found; for a reform question on a place or index the base holds, what it holds."""
         available: list[Entry] = []
         if analysis.localities or analysis.indices:
-            for position, keys in self._facts.items():
+            named = analysis.localities or analysis.indices
+            positions = sorted({p for key in named for p in self._facts_naming.get(key, ())})
+            for position in positions:
+                keys = self._facts[position]
                 if analysis.localities and not analysis.localities & keys.places:
                     continue
                 if analysis.indices and not analysis.indices & keys.indices:
