@@ -126,7 +126,7 @@ def render_procedure(proc: Procedure, field: str | None = None) -> str:
     title = f"📋 {_bold(proc.title)}"
     if field in texts.HEADINGS:
         # on a phone: the asked part, one line of context, the rest behind the buttons
-        lines = [title, "", *section_lines(proc, field), "", f"<i>{esc(proc.summary)}</i>"]
+        lines = [title, "", *section_lines(proc, field), "", f"<i>{esc(_one_line(proc.summary))}</i>"]
         return "\n".join(lines + _procedure_footer(proc))
     docs = proc.documents[:MAX_DOCUMENTS_IN_SUMMARY]
     lines = [title, f"<i>{esc(proc.summary)}</i>", "", _bold(texts.HEADINGS["documents"])]
@@ -137,6 +137,12 @@ def render_procedure(proc: Procedure, field: str | None = None) -> str:
     for other in ("processing_time", "fee", "agency"):
         lines.append(f"{_bold(texts.HEADINGS[other])}: {esc(_short(proc, other))}")
     return "\n".join(lines + _procedure_footer(proc))
+
+
+def _one_line(text: str) -> str:
+    """The first clause of a summary: context under a field answer, not a second answer."""
+    head = text.split(";", 1)[0].strip()
+    return head if head.endswith(".") else head + "."
 
 
 def _short(proc: Procedure, field: str) -> str:

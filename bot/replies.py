@@ -91,7 +91,7 @@ def match_reply(result: MatchResult, ref: str = "") -> Reply:
         lines += ["", texts.NOT_FOUND_LOGGED]  # only what really goes to review says so
     if result.long:
         lines += ["", texts.NOT_FOUND_SHORTER]
-    lines += ["", texts.NOT_FOUND_INSTEAD]
+    lines += ["", texts.NO_FACT_INSTEAD if result.reason == NO_FACT else texts.NOT_FOUND_INSTEAD]
     buttons += [
         [Button("📋 " + texts.COMMANDS["thutuc"], callbacks.browse("t"))],
         [Button("📊 " + texts.COMMANDS["chitieu"], callbacks.browse("c"))],

@@ -46,9 +46,10 @@ NOT_FOUND = "Xin lỗi, tôi chưa có thông tin để trả lời câu hỏi n
 NOT_FOUND_LOGGED = "Câu hỏi đã được ghi lại để bổ sung."
 NOT_FOUND_SHORTER = "Bạn có thể hỏi ngắn gọn hơn, chỉ nêu tên thủ tục (ví dụ: <i>đăng ký tạm trú</i>)."
 NOT_FOUND_INSTEAD = (
-    "Bạn có thể tra cứu mọi thủ tục trên Cổng Dịch vụ công quốc gia "
-    '(<a href="https://dichvucong.gov.vn">dichvucong.gov.vn</a>) hoặc xem danh mục /thutuc, /chitieu.'
+    "Bạn có thể tra cứu mọi thủ tục trên Cổng Dịch vụ công quốc gia (dichvucong.gov.vn) "
+    "hoặc xem danh mục /thutuc, /chitieu."
 )
+NO_FACT_INSTEAD = "Xem các chỉ tiêu, kết quả cải cách theo địa phương: /chitieu."
 NEAREST = "Các mục gần nhất tôi có:"
 NO_TOPIC = "Bạn muốn hỏi {part} của thủ tục nào? Hãy gõ kèm tên thủ tục, ví dụ: <i>{example}</i>."
 NO_TOPIC_EXAMPLE = "lệ phí làm hộ chiếu"
