@@ -41,7 +41,7 @@ def cmd_check_kb(args: argparse.Namespace) -> int:
         return 1
     counts = kb.counts()
     print(
-        f"OK: {counts['procedures']} procedures, {counts['facts']} facts, "
+        f"OK: {counts['procedures']} procedures ({counts['national']} national), {counts['facts']} facts, "
         f"{counts['aliases']} aliases in {len(kb.files)} files"
     )
     return 0
@@ -183,6 +183,23 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_national(args: argparse.Namespace) -> int:
+    """Import an export of the national database into the knowledge base and print the report."""
+    import datetime as dt
+
+    from knowledge.national.importer import import_national
+
+    root = Path(args.knowledge_dir) if args.knowledge_dir else _settings(args).knowledge_dir
+    try:
+        crawled = dt.date.fromisoformat(args.crawled)
+    except ValueError:
+        sys.exit(f"--crawled must be a date such as 2026-07-31, not {args.crawled!r}")
+    report = import_national(Path(args.file), root, crawled, [Path(u) for u in args.usage])
+    for line in report.lines():
+        print(line)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line."""
     parser = argparse.ArgumentParser(prog="main.py", description="Trợ lý TTHC")
@@ -208,6 +225,14 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--path", default=str(Path(__file__).parent / "tests" / "eval"))
     ev.add_argument("--errors", action="store_true", help="list every miss")
     ev.set_defaults(func=cmd_evaluate)
+
+    imp = sub.add_parser("import-national", help="import national procedure records (JSON lines)")
+    imp.add_argument("file", help="the export: JSON lines, gzipped or not")
+    imp.add_argument("--crawled", required=True, help="date the records were taken, e.g. 2026-07-31")
+    imp.add_argument("--usage", action="append", default=[],
+                     help="the portal's usage ranking (JSON with TTHC_MA and WEIGHT); repeatable")
+    imp.add_argument("--knowledge-dir", help="the base to write into (default: the configured one)")
+    imp.set_defaults(func=cmd_import_national)
 
     from bot.admin_cli import add_admin_commands
 

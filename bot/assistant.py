@@ -18,6 +18,7 @@ from bot.replies import Reply, match_reply
 from bot.storage import Storage, user_key
 from knowledge import KnowledgeBase, KnowledgeError, Matcher, MatchResult, Thresholds, load_knowledge
 from knowledge.cache import load_indexed
+from knowledge.loader import paused_gc
 from knowledge.matcher import Context, next_context
 
 log = logging.getLogger(__name__)
@@ -191,9 +192,10 @@ class Assistant:
 
     def reload(self) -> KnowledgeBase:
         """Load the base again; on any problem raise ``KnowledgeError`` and keep the old one."""
-        kb = load_knowledge(self.settings.knowledge_dir)
-        learned = _safe_learned(self.storage) or self.matcher.learned_texts()
-        matcher = Matcher(kb, _thresholds(self.settings), learned=learned)
+        with paused_gc():  # loading and indexing make objects that all survive
+            kb = load_knowledge(self.settings.knowledge_dir)
+            learned = _safe_learned(self.storage) or self.matcher.learned_texts()
+            matcher = Matcher(kb, _thresholds(self.settings), learned=learned)
         with self.lock:
             self.matcher, self.kb = matcher, kb
         return kb

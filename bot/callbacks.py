@@ -16,6 +16,7 @@ SECTION_CODES = {
     "cc": "legal_basis",
 }
 CODE_OF_SECTION = {name: code for code, name in SECTION_CODES.items()}
+REF_LENGTH = 10  # bot.querylog.new_ref
 
 
 def _join(*parts: object) -> str:
@@ -28,6 +29,13 @@ def _join(*parts: object) -> str:
 def section(entry_id: str, name: str, ref: str = "") -> str:
     """Show one section of an entry in place."""
     return _join("s", CODE_OF_SECTION[name], ref, entry_id)
+
+
+def entry_id_budget() -> int:
+    """The longest entry id every button that carries one can hold."""
+    ref = "r" * REF_LENGTH
+    prefixes = [section("", name, ref) for name in CODE_OF_SECTION] + [open_entry("", ref)]
+    return MAX_CALLBACK_BYTES - max(len(p.encode("utf-8")) for p in prefixes)
 
 
 def open_entry(entry_id: str, ref: str = "") -> str:

@@ -7,8 +7,8 @@ import html
 import re
 from dataclasses import dataclass
 
-from bot import texts
-from knowledge.schema import METHOD_LABELS, Entry, Fact, Method, Procedure
+from bot import render_national, texts
+from knowledge.schema import METHOD_LABELS, Entry, Fact, Method, NationalProcedure, Procedure
 
 MAX_MESSAGE = 4096
 MAX_DOCUMENTS_IN_SUMMARY = 8
@@ -71,6 +71,8 @@ def _per_channel(proc: Procedure, attr: str) -> list[str]:
 
 def section_lines(proc: Procedure, section: str) -> list[str]:
     """The full content of one section of a procedure, as HTML lines under its heading."""
+    if isinstance(proc, NationalProcedure):
+        return render_national.section_lines(proc, section)
     heading = _bold(texts.HEADINGS[section])
     if section == "documents":
         return [heading, *(_document_line(d) for d in proc.documents)]
@@ -123,6 +125,8 @@ def _procedure_footer(proc: Procedure) -> list[str]:
 
 def render_procedure(proc: Procedure, field: str | None = None) -> str:
     """A short answer: the asked field first, then the essentials a citizen acts on."""
+    if isinstance(proc, NationalProcedure):
+        return render_national.render(proc, field)
     title = f"📋 {_bold(proc.title)}"
     if field in texts.HEADINGS:
         # on a phone: the asked part, one line of context, the rest behind the buttons
@@ -151,6 +155,8 @@ def _short(proc: Procedure, field: str) -> str:
 
 def render_section(proc: Procedure, section: str) -> str:
     """One section of a procedure on its own (what a section button shows)."""
+    if isinstance(proc, NationalProcedure):
+        return render_national.render_section(proc, section)
     if section == "summary":
         return render_procedure(proc)
     lines = [f"📋 {_bold(proc.title)}", "", *section_lines(proc, section)]

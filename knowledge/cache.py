@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from knowledge.loader import KnowledgeBase, load_knowledge, yaml_files
+from knowledge.loader import KnowledgeBase, load_knowledge, paused_gc, yaml_files
 from knowledge.matcher import Matcher
 from knowledge.schema import Entry
 
@@ -85,6 +85,16 @@ def load_indexed(root: Path | str, cache_dir: Path | str | None = None) -> tuple
     With a cache, entries stay on disk (read when asked for) and only the index is in memory.
     """
     root = Path(root)
+    with paused_gc():
+        kb, matcher = _load_indexed(root, cache_dir)
+    # the base and its index live as long as the process: keep them out of every collection,
+    # so that the running bot's passes stay short
+    gc.collect()
+    gc.freeze()
+    return kb, matcher
+
+
+def _load_indexed(root: Path, cache_dir: Path | str | None) -> tuple[KnowledgeBase, Matcher]:
     if cache_dir is None:
         kb = load_knowledge(root)
         return kb, Matcher(kb)
@@ -96,7 +106,6 @@ def load_indexed(root: Path | str, cache_dir: Path | str | None = None) -> tuple
             with index_path.open("rb") as handle:
                 kb, matcher = pickle.load(handle)
             matcher.kb = kb
-            gc.freeze()  # the index lives as long as the process: keep it out of every collection
             return kb, matcher
         except Exception:  # a damaged or foreign cache file: rebuild it
             log.warning("ignoring unreadable knowledge cache %s", index_path)
@@ -106,8 +115,6 @@ def load_indexed(root: Path | str, cache_dir: Path | str | None = None) -> tuple
         _write_cache(index_path, entries_path, kb, matcher)
     except OSError:
         log.warning("could not write the knowledge cache in %s", cache_dir, exc_info=True)
-    gc.collect()
-    gc.freeze()
     return kb, matcher
 
 

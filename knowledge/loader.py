@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,14 +13,17 @@ import yaml
 from pydantic import ValidationError
 
 from knowledge.normalize import fold
-from knowledge.schema import Entry, Fact, Procedure, Synonyms
+from knowledge.schema import Entry, Fact, NationalProcedure, Procedure, Synonyms
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SYNONYMS_FILE = "synonyms.yaml"
+NATIONAL_DIR = "national"  # the imported national catalogue
 # A file may add aliases to entries defined elsewhere (e.g. aliases learned in review):
 #   aliases: {khai-sinh: [cách hỏi 1, cách hỏi 2]}
 ALIASES_SECTION = "aliases"
-_SECTIONS: dict[str, type[Procedure] | type[Fact]] = {"procedures": Procedure, "facts": Fact}
+_SECTIONS: dict[str, type[Procedure] | type[Fact]] = {
+    "procedures": Procedure, "facts": Fact, "national": NationalProcedure,
+}
 
 Path_ = tuple[str | int, ...]
 # libyaml's parser when PyYAML has it (it does in its wheels): several times faster
@@ -56,12 +61,14 @@ class EntryInfo:
     title: str
     group: str  # a procedure's domain, a fact's place ("" for national facts)
     aliases: int
+    national: bool = False  # a record imported from the national database
 
 
 def entry_info(entry: Entry) -> EntryInfo:
     """The catalogue line of an entry."""
     group = entry.domain if isinstance(entry, Procedure) else (entry.locality or "")
-    return EntryInfo(entry.id, entry.kind, entry.title, group, len(entry.aliases))
+    national = isinstance(entry, NationalProcedure)
+    return EntryInfo(entry.id, entry.kind, entry.title, group, len(entry.aliases), national)
 
 
 @dataclass(frozen=True)
@@ -95,68 +102,131 @@ class KnowledgeBase:
         """How many procedures, facts and aliases the base holds."""
         return {
             "procedures": sum(1 for i in self.catalogue if i.kind == "procedure"),
+            "national": sum(1 for i in self.catalogue if i.national),
             "facts": sum(1 for i in self.catalogue if i.kind == "fact"),
             "aliases": sum(i.aliases for i in self.catalogue),
         }
 
 
-@dataclass
-class _Document:
-    """A parsed YAML file with the line of every mapping key and list item."""
+MAX_FILE_BYTES = 32 * 1024 * 1024  # far above the largest catalogue file; refuses runaway input
 
-    data: Any
-    lines: dict[Path_, int] = field(default_factory=dict)
+
+class _StrictConstructor(_Loader):
+    """libyaml's parser with two refusals: duplicate keys and aliases (``*name``).
+
+    An alias makes one node appear many times: a few hundred bytes can expand to gigabytes in
+    every later walk ("billion laughs"), and a knowledge base never needs one.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.duplicates: list[tuple[int, str]] = []
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node in self.constructed_objects:
+            raise yaml.constructor.ConstructorError(
+                None, None, "anchors and aliases (&name, *name) are not allowed", node.start_mark
+            )
+        return super().construct_object(node, deep)
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        mapping = super().construct_mapping(node, deep)
+        if len(mapping) < len(node.value):
+            seen: set[str] = set()
+            for key_node, _value in node.value:
+                key = str(key_node.value)
+                if key in seen:
+                    self.duplicates.append((key_node.start_mark.line + 1, key))
+                seen.add(key)
+        return mapping
+
+
+class _Document:
+    """A parsed YAML file; the line of every key and item is worked out only when asked for."""
+
+    def __init__(self, data: Any, node: yaml.Node | None) -> None:
+        self.data = data
+        self._node = node
+        self._lines: dict[Path_, int] | None = None
+
+    @property
+    def lines(self) -> dict[Path_, int]:
+        """Line of every mapping key and list item (walks the file once, on first use)."""
+        if self._lines is None:
+            self._lines = {}
+            if self._node is not None:
+                _record_lines(self._node, (), self._lines)
+            self._node = None
+        return self._lines
 
     def line(self, path: Path_) -> int:
         """The line of the longest known prefix of ``path``."""
+        lines = self.lines
         for end in range(len(path), -1, -1):
-            if path[:end] in self.lines:
-                return self.lines[path[:end]]
+            if path[:end] in lines:
+                return lines[path[:end]]
+        return 1
+
+    def entry_line(self, section: str, index: int) -> int:
+        """The line an entry starts on, without walking the whole file."""
+        if self._lines is not None or self._node is None:
+            return self.line((section, index))
+        for key_node, value_node in self._node.value:
+            if key_node.value == section and isinstance(value_node, yaml.SequenceNode):
+                return value_node.value[index].start_mark.line + 1
         return 1
 
 
+# libyaml notices an unclosed bracket or quote only at the next token, often on a later line;
+# the construct it was scanning starts where the mistake is
+_OPENED_AT_CONTEXT = ("flow sequence", "flow mapping", "quoted scalar")
+
+
+def _syntax_line(exc: yaml.MarkedYAMLError) -> int:
+    """The line a syntax error is on: the unclosed construct's line, else where the parser stopped."""
+    context = exc.context or ""
+    if exc.context_mark is not None and context.endswith(_OPENED_AT_CONTEXT):
+        return exc.context_mark.line + 1
+    mark = exc.problem_mark or exc.context_mark
+    return mark.line + 1 if mark else 1
+
+
 def _parse(text: str, name: str, problems: list[Problem]) -> _Document | None:
-    """Parse YAML, recording lines; syntax errors and duplicate keys become problems."""
+    """Parse YAML; syntax errors, aliases and duplicate keys become problems."""
     try:
-        loader = _Loader(text)
+        loader = _StrictConstructor(text)
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None
+            duplicates = loader.duplicates
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        problems.append(Problem(name, line, None, f"YAML syntax error: {exc.problem or exc}"))
+        kind = "YAML error" if isinstance(exc, yaml.constructor.ConstructorError) else "YAML syntax error"
+        problems.append(Problem(name, _syntax_line(exc), None, f"{kind}: {exc.problem or exc}"))
         return None
     except yaml.YAMLError as exc:
         problems.append(Problem(name, 1, None, f"YAML error: {exc}"))
         return None
-    doc = _Document(data)
-    if node is not None:
-        _record_lines(node, (), doc.lines, name, problems)
-    return doc
+    except RecursionError:
+        problems.append(Problem(name, 1, None, "YAML nested too deeply"))
+        return None
+    for line, key in duplicates:
+        problems.append(Problem(name, line, None, f"duplicate key '{key}'"))
+    return _Document(data, node)
 
 
-def _record_lines(
-    node: yaml.Node, path: Path_, lines: dict[Path_, int], name: str, problems: list[Problem]
-) -> None:
+def _record_lines(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
         for key_node, value_node in node.value:
             key = str(key_node.value)
-            if key in seen:
-                problems.append(
-                    Problem(name, key_node.start_mark.line + 1, None, f"duplicate key '{key}'")
-                )
-            seen.add(key)
-            lines[(*path, key)] = key_node.start_mark.line + 1
-            _record_lines(value_node, (*path, key), lines, name, problems)
+            lines.setdefault((*path, key), key_node.start_mark.line + 1)
+            _record_lines(value_node, (*path, key), lines)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             lines[(*path, index)] = item.start_mark.line + 1
-            _record_lines(item, (*path, index), lines, name, problems)
+            _record_lines(item, (*path, index), lines)
 
 
 def _describe(error: dict[str, Any]) -> str:
@@ -213,21 +283,56 @@ def yaml_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*.y*ml") if p.suffix in {".yaml", ".yml"})
 
 
-def load_knowledge(root: Path | str = DATA_DIR, extra_files: Iterable[Path] = ()) -> KnowledgeBase:
-    """Load every YAML file under ``root``; raise ``KnowledgeError`` listing all problems."""
-    root = Path(root)
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """The garbage collector off for a while (restored after, unless it was off already).
+
+    Loading creates millions of objects that all survive: with the collector on, its passes
+    over them cost about as much as the parsing itself, and find nothing to free.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def load_knowledge(
+    root: Path | str = DATA_DIR, extra_files: Iterable[Path] = (), national: bool = True
+) -> KnowledgeBase:
+    """Load every YAML file under ``root``; raise ``KnowledgeError`` listing all problems.
+
+    ``national=False`` leaves out the imported national catalogue (``national/``).
+    """
+    with paused_gc():
+        return _load_knowledge(Path(root), extra_files, national)
+
+
+def _load_knowledge(root: Path, extra_files: Iterable[Path], national: bool) -> KnowledgeBase:
     problems: list[Problem] = []
     entries: dict[str, Entry] = {}
     where: dict[str, tuple[str, int]] = {}
     alias_owner: dict[str, tuple[str, str, int]] = {}
     synonyms = Synonyms()
     overlays: list[tuple[_Document, str]] = []
-    files = [*yaml_files(root), *extra_files]
+    # curated entries first: where a text names both, the hand-written entry is found first
+    files = sorted(yaml_files(root), key=lambda p: _is_national(p, root))
+    if not national:
+        files = [p for p in files if not _is_national(p, root)]
+    files += list(extra_files)
     if not files:
         raise KnowledgeError([Problem(str(root), 1, None, "no YAML files found")])
     for path in files:
         name = _display_name(path, root)
         try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                problems.append(Problem(
+                    name, 1, None, f"file too large ({size:,} bytes; at most {MAX_FILE_BYTES:,})"
+                ))
+                continue
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(Problem(name, 1, None, f"cannot read file: {exc}"))
@@ -239,7 +344,7 @@ def load_knowledge(root: Path | str = DATA_DIR, extra_files: Iterable[Path] = ()
             synonyms = _load_synonyms(doc, name, problems) or synonyms
             continue
         for entry, entry_path in _validate_entries(doc, name, problems):
-            line = doc.line(entry_path)
+            line = doc.entry_line(*entry_path)
             if entry.id in entries:
                 first_file, first_line = where[entry.id]
                 problems.append(
@@ -258,6 +363,14 @@ def load_knowledge(root: Path | str = DATA_DIR, extra_files: Iterable[Path] = ()
     return KnowledgeBase(entries=entries, synonyms=synonyms, files=tuple(str(f) for f in files))
 
 
+def _is_national(path: Path, root: Path) -> bool:
+    """A file of the imported national catalogue (``national/`` under the base)."""
+    try:
+        return path.relative_to(root).parts[0] == NATIONAL_DIR
+    except ValueError:
+        return False
+
+
 def _display_name(path: Path, root: Path) -> str:
     try:
         return str(path.relative_to(root.parent))
@@ -273,7 +386,13 @@ def _check_aliases(
     alias_owner: dict[str, tuple[str, str, int]],
     problems: list[Problem],
 ) -> None:
-    """Aliases (and titles) that fold to the same text must belong to one entry only."""
+    """Aliases (and titles) that fold to the same text must belong to one entry only.
+
+    A national record's title is the official name: variants share it, and a curated entry that
+    covers the record may use it as an alias, so it takes part in neither side of the check.
+    """
+    if isinstance(entry, NationalProcedure) and not entry.aliases:
+        return
     texts = [(entry.title, (*entry_path, "title"))] + [
         (alias, (*entry_path, "aliases", i)) for i, alias in enumerate(entry.aliases)
     ]

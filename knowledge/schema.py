@@ -15,6 +15,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# An id travels in every answer's button data, which Telegram caps at 64 bytes; the longest
+# prefix the bot puts before it ("s:hs:<10-character ref>:") leaves 48 (bot.callbacks checks this).
+MAX_ID_LENGTH = 48
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -57,6 +60,8 @@ class Document(Strict):
     copies: int = Field(default=0, ge=0)
     form: Text | None = None
     note: Text | None = None
+    # the heading of the part of the file it belongs to, when the record has several
+    group: Text | None = None
 
 
 class LegalDocument(Strict):
@@ -81,6 +86,10 @@ class EntryBase(Strict):
     def _slug(cls, value: str) -> str:
         if not SLUG_RE.fullmatch(value):
             raise ValueError("id must be a lowercase slug such as 'khai-sinh'")
+        if len(value) > MAX_ID_LENGTH:
+            raise ValueError(
+                f"id is {len(value)} characters, at most {MAX_ID_LENGTH} fit in a button's data"
+            )
         return value
 
 
@@ -108,6 +117,40 @@ class Procedure(EntryBase):
     note: Text | None = None
 
 
+class NationalProcedure(Procedure):
+    """A record imported from the national database: its own fields, nothing written by hand.
+
+    What the importer could not split cleanly is kept verbatim in the ``*_text`` fields.
+    """
+
+    code: Text
+    decision: Text | None = None  # số quyết định công bố
+    procedure_type: Text | None = None  # loại thủ tục
+    ministry: Text | None = None
+    summary: Text | None = None
+    levels: list[Text] = Field(default_factory=list)
+    subjects: list[Text] = Field(default_factory=list)
+    steps: list[Text] = Field(default_factory=list)
+    channels: list[Channel] = Field(default_factory=list)
+    channels_text: Text | None = None
+    documents: list[Document] = Field(default_factory=list)
+    documents_text: Text | None = None
+    processing_time: Text | None = None
+    fee: Text | None = None
+    agency: Text | None = None  # cơ quan thực hiện
+    competent_agency: Text | None = None  # cơ quan có thẩm quyền
+    authorized_agency: Text | None = None  # cơ quan được ủy quyền
+    coordinating_agency: Text | None = None  # cơ quan phối hợp
+    receiving_address: Text | None = None  # địa chỉ tiếp nhận hồ sơ
+    result: Text | None = None
+    legal_basis: list[LegalDocument] = Field(default_factory=list)
+    legal_basis_text: Text | None = None
+    source_url: Text
+    crawled: dt.date
+    # the portal's usage weight (larger = used more): a prior between otherwise equal candidates
+    usage: int | None = Field(default=None, ge=0)
+
+
 class Source(Strict):
     """Where a reform fact comes from."""
 
@@ -132,7 +175,7 @@ class Fact(EntryBase):
     note: Text | None = None
 
 
-Entry = Procedure | Fact
+Entry = NationalProcedure | Procedure | Fact
 
 # Field of a procedure -> heading in the national database record.
 NATIONAL_FIELDS: dict[str, str] = {

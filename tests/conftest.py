@@ -33,3 +33,14 @@ def real_matcher(real_kb: KnowledgeBase) -> Matcher:
     from knowledge import Thresholds
 
     return Matcher(real_kb, Thresholds(m.answer, m.suggest, m.margin))
+
+
+@pytest.fixture(scope="session")
+def curated_matcher() -> Matcher:
+    """A matcher over the hand-written entries alone (the national catalogue left out)."""
+    from bot.config import load_settings
+    from knowledge import Thresholds
+
+    m = load_settings(env={}).matching
+    kb = load_knowledge(REAL_KB, national=False)
+    return Matcher(kb, Thresholds(m.answer, m.suggest, m.margin))

@@ -42,7 +42,7 @@ def _line_of(text: str, needle: str, occurrence: int = 1) -> int:
 
 
 def test_fixture_base_loads_with_counts(small_kb):
-    assert small_kb.counts() == {"procedures": 3, "facts": 2, "aliases": 9}
+    assert small_kb.counts() == {"procedures": 3, "national": 0, "facts": 2, "aliases": 9}
 
 
 def test_yaml_syntax_error_names_file_and_line(tmp_path):
@@ -152,4 +152,67 @@ def test_cache_restart_reads_entries_even_if_a_newer_cache_replaced_the_files(tm
     load_indexed(root, cache)  # another instance starts on changed files and replaces the cache
     result = matcher.match("làm hộ chiếu")
     assert result.entry is not None and result.entry.id == "ho-chieu"
-    assert kb.counts() == {"procedures": 3, "facts": 2, "aliases": 9}
+    assert kb.counts() == {"procedures": 3, "national": 0, "facts": 2, "aliases": 9}
+
+
+BILLION_LAUGHS = """\
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+procedures: [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+"""
+
+
+def test_yaml_aliases_are_refused_before_they_expand(tmp_path):
+    root = _base(tmp_path)
+    (root / "laughs.yaml").write_text(BILLION_LAUGHS, encoding="utf-8")
+    assert len(BILLION_LAUGHS.encode()) < 500
+    done = _check_kb(root)  # 10^9 items if expanded: the run would not end within the timeout
+    assert done.returncode == 1
+    assert "data/laughs.yaml:1: YAML error: anchors and aliases (&name, *name) are not allowed" in done.stdout
+
+
+def test_a_huge_file_is_refused_with_its_name(tmp_path, monkeypatch):
+    from knowledge import loader
+
+    root = _base(tmp_path)
+    monkeypatch.setattr(loader, "MAX_FILE_BYTES", 1000)
+    problems = _problems(root)
+    assert any(p.startswith("data/procedures.yaml:1: file too large (") for p in problems)
+
+
+def test_an_unclosed_bracket_is_reported_on_its_own_line(tmp_path):
+    text = _procedures_text().replace("    domain: Xuất nhập cảnh", "    domain: [Xuất nhập cảnh")
+    [problem] = _problems(_base(tmp_path, procedures=text))
+    assert problem.startswith(f"data/procedures.yaml:{_line_of(text, 'domain: [Xuất')}: YAML syntax error")
+
+
+def test_an_unclosed_quote_is_reported_on_its_own_line(tmp_path):
+    text = _procedures_text().replace("    domain: Xuất nhập cảnh", '    domain: "Xuất nhập cảnh')
+    [problem] = _problems(_base(tmp_path, procedures=text))
+    line = _line_of(text, 'domain: "Xuất')
+    assert problem.startswith(f"data/procedures.yaml:{line}: YAML syntax error")
+
+
+def test_an_id_too_long_for_button_data_is_refused_where_it_is(tmp_path):
+    long_id = "ho-chieu-" + "x" * 40  # 49 characters
+    text = _procedures_text().replace("- id: ho-chieu\n", f"- id: {long_id}\n")
+    problems = _problems(_base(tmp_path, procedures=text))
+    line = _line_of(text, f"- id: {long_id}")
+    assert f"data/procedures.yaml:{line}: {long_id}: field 'id': id is 49 characters, at most 48" in problems[0]
+
+
+def test_the_longest_id_allowed_fits_every_button():
+    from bot import callbacks
+    from knowledge.schema import MAX_ID_LENGTH
+
+    assert callbacks.entry_id_budget() == MAX_ID_LENGTH
+    longest = "x" * MAX_ID_LENGTH
+    for name in callbacks.CODE_OF_SECTION:
+        callbacks.section(longest, name, "r" * callbacks.REF_LENGTH)  # raises when over 64 bytes
+    callbacks.open_entry(longest, "r" * callbacks.REF_LENGTH)
