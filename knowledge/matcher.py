@@ -14,7 +14,7 @@ from rapidfuzz import fuzz, process
 
 from knowledge.loader import KnowledgeBase
 from knowledge.normalize import Analysis, Vocabulary, analyse, fold, untelex
-from knowledge.schema import Entry, Fact, Procedure
+from knowledge.schema import Entry, Fact, NationalProcedure, Procedure
 
 # How the final score (0-100) weighs its parts: the best single alias (weighted F1 of shared
 # words), the entry's coverage of the question's words, and plain string similarity.
@@ -30,6 +30,14 @@ COMMON_SHARE = 0.05
 COMMON_MIN = 50
 # A message with more topic words than this tells a story around its question.
 LONG_WORDS = 14
+# Candidates scored in full per question, and how far below the best a rival still makes a short
+# question ambiguous.
+POOL = 40
+PAIR_PICK = 4.0
+AMBIGUOUS_GAP = 10.0
+# Points a national record gives up to a curated entry, and the most the usage weight adds.
+NATIONAL_PRIOR = 3.0
+USAGE_PRIOR = 1.0
 # How much more the words of a long message's last sentence weigh.
 FOCUS = 2.0
 _SENTENCE = re.compile(r"[.?!;\n]+")
@@ -74,6 +82,8 @@ class Thresholds:
     margin: float = 2.0
     sure: float = 90.0
     related: float = 30.0  # below suggestions, still shown beside a "not found" as the nearest
+    clear_floor: float = 40.0  # a curated entry this far ahead of every rival is answered
+    clear_margin: float = 8.0
 
 
 @dataclass(frozen=True)
@@ -177,11 +187,27 @@ class Matcher:
         self._texts: list[list[str]] = []  # each entry's normalised title and aliases
         self._exact: dict[str, str] = {}
         self._facts: dict[int, _FactKeys] = {}
+        national_codes: dict[str, int] = {}
+        curated_codes: dict[str, int] = {}
+        self._usage: dict[int, int] = {}  # national position -> the portal's usage weight
         for position, (entry_id, entry) in enumerate(kb.entries.items()):
             self._ids.append(entry_id)
             self._titles.append(entry.title)
             self._texts.append(self._index_entry(position, entry))
+            if isinstance(entry, NationalProcedure):
+                national_codes[entry.code] = position
+                self._usage[position] = entry.usage or 0
+            else:
+                for code in codes_of(entry):
+                    curated_codes.setdefault(code, position)
         self._position = {entry_id: i for i, entry_id in enumerate(self._ids)}
+        # a national record a curated entry covers is answered by that entry, which names its code
+        self._covered_by = {
+            national_codes[code]: position
+            for code, position in curated_codes.items() if code in national_codes
+        }
+        most = max(self._usage.values(), default=0)
+        self._usage_scale = math.log1p(most) or 1.0
         # place or index -> the facts naming it, for saying what figures the base holds
         self._facts_naming: dict[str, list[int]] = defaultdict(list)
         for position, keys in self._facts.items():
@@ -523,6 +549,7 @@ class Matcher:
         normalized = analysis.content_text
         exact = self._exact.get(normalized)
         if exact is not None:
+            exact = self._ids[self._covered_by.get(self._position[exact], self._position[exact])]
             entry = self.kb.entries[exact]
             return MatchResult(
                 Outcome.answer, text, normalized, entry, _field_for(entry, field_name), 100.0
@@ -545,7 +572,14 @@ class Matcher:
             return MatchResult(
                 Outcome.clarify, text, normalized, None, field_name, round(best, 1), fitting
             )
-        if best >= t.answer and (
+        # a curated entry far ahead of the national records around it: its words weigh less
+        # among thousands of official titles than among the curated entries alone
+        clear = (
+            best >= t.clear_floor and best - second >= t.clear_margin
+            and self._position[best_id] not in self._usage
+            and len(ranked) > 1 and self._position[ranked[1].entry_id] in self._usage
+        )
+        if clear or best >= t.answer and (
             best - second >= t.margin or best >= t.sure or self._only_longer_rivals(ranked)
         ):
             entry = self.kb.entries[best_id]
@@ -591,7 +625,7 @@ class Matcher:
         return self.analyse(sentences[-1]) if len(sentences) >= 2 else None
 
     def _rank(
-        self, analysis: Analysis, pool: int = 20, focus: set[str] | None = None
+        self, analysis: Analysis, pool: int = POOL, focus: set[str] | None = None
     ) -> list[Ranked]:
         terms = self._weighted_terms(analysis)
         if focus:
@@ -604,7 +638,8 @@ class Matcher:
         telling = {t: v for t, v in matched.items() if self._frequency(t) <= crowded} or matched
         scores = np.zeros(len(self._ids), dtype=np.float32)
         for term, value in telling.items():
-            scores[self._postings[term]] += value
+            # a word pair found says more about a candidate than its two words found apart
+            scores[self._postings[term]] += value * (PAIR_PICK if "_" in term else 1.0)
         hit = np.flatnonzero(scores)
         if hit.size == 0:
             return []
@@ -652,10 +687,22 @@ class Matcher:
                         best_f, best_precision = f1, precision
             closeness = process.extractOne(raw_text, self._texts[position], scorer=fuzz.ratio)[1]
             score = 100 * (W_ALIAS * best_f + W_COVERAGE * coverage) + W_FUZZY * closeness
+            if position in self._usage:
+                # a record written for the portal, not for how people ask, yields to a curated
+                # entry that fits as well; between records, the more used one comes first
+                score += USAGE_PRIOR * math.log1p(self._usage[position]) / self._usage_scale
+                score -= NATIONAL_PRIOR
             overlap = (round(best_precision, 6), round(coverage, 6))
-            ranked.append(Ranked(self._ids[position], score, overlap))
+            owner = self._covered_by.get(position, position)
+            ranked.append(Ranked(self._ids[owner], score, overlap))
         ranked.sort(key=lambda item: (-item.score, self._position[item.entry_id]))
-        return ranked
+        seen: set[str] = set()
+        unique = []
+        for item in ranked:  # a curated entry keeps the best of its own and its records' scores
+            if item.entry_id not in seen:
+                seen.add(item.entry_id)
+                unique.append(item)
+        return unique
 
     @staticmethod
     def _only_longer_rivals(ranked: list[Ranked]) -> bool:
@@ -673,7 +720,8 @@ class Matcher:
         if not words or len(words) > 2:
             return False
         best, second = (self._terms(self._position[r.entry_id]) for r in ranked[:2])
-        return words <= best and words <= second and ranked[1].score >= self.thresholds.answer
+        close = ranked[1].score >= max(self.thresholds.answer, ranked[0].score - AMBIGUOUS_GAP)
+        return words <= best and words <= second and close
 
     def _scale(self, term: str) -> float:
         """How much of its weight a term keeps: word pairs less, everyday words and numbers less."""
@@ -719,7 +767,7 @@ class Matcher:
         analysis = self.analyse(text)
         if not analysis.content:
             return []
-        ranked = self._rank(analysis, pool=max(limit, 20))
+        ranked = self._rank(analysis, pool=max(limit, POOL))
         return [
             Suggestion(r.entry_id, self._titles[self._position[r.entry_id]], round(r.score, 1))
             for r in ranked[:limit]
