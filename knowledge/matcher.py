@@ -13,7 +13,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from knowledge.loader import KnowledgeBase
-from knowledge.normalize import Analysis, Vocabulary, analyse, fold, untelex
+from knowledge.normalize import Analysis, Vocabulary, analyse, fold, untelex, written_forms
 from knowledge.schema import Entry, Fact, NationalProcedure, Procedure
 
 # How the final score (0-100) weighs its parts: the best single alias (weighted F1 of shared
@@ -273,6 +273,7 @@ class Matcher:
         # (the recall denominator) and which of its texts hold each term
         self._text_index: OrderedDict[int, tuple[list[float], dict[str, list[int]]]] = OrderedDict()
         self._weights: dict[str, float] = {}
+        self._forms: OrderedDict[int, tuple[dict[str, frozenset], frozenset[str]]] = OrderedDict()
         self._anchors: dict[int, frozenset[str]] = {}
         total = len(self._texts)
         self._anchor_pairs = max(ANCHOR_PAIRS[0], ANCHOR_PAIRS[1] * total)
@@ -309,6 +310,35 @@ class Matcher:
         if len(self._text_index) > TEXT_INDEX_KEPT:
             self._text_index.popitem(last=False)
         return built
+
+    def _forms_of(self, position: int) -> tuple[dict[str, frozenset], frozenset[str]]:
+        """How an entry's title and aliases write their words (kept for recent candidates)."""
+        cached = self._forms.get(position)
+        if cached is not None:
+            self._forms.move_to_end(position)
+            return cached
+        entry = self.kb.entries[self._ids[position]]
+        forms: dict[str, set] = defaultdict(set)
+        bare: set[str] = set()
+        for text in (entry.title, *entry.aliases):
+            written, plain = written_forms(text)
+            for word, marks in written.items():
+                forms[word] |= marks
+            bare |= plain
+        self._forms[position] = built = ({k: frozenset(v) for k, v in forms.items()}, frozenset(bare))
+        if len(self._forms) > TEXT_INDEX_KEPT:
+            self._forms.popitem(last=False)
+        return built
+
+    def _misread(self, position: int, asked: dict[str, frozenset], shared: set[str]) -> set[str]:
+        """Shared words the entry writes with other diacritics than the question ("vắng" for
+        "vàng", "còn" for "con"): folding made them alike, they are different words."""
+        forms, bare = self._forms_of(position)
+        return {
+            word for word in shared
+            if word in asked and word not in bare and forms.get(word)
+            and not forms[word] & asked[word]
+        }
 
     def _contrast_table(self, kb: KnowledgeBase) -> dict[tuple[str, ...], tuple[str, str]]:
         """Folded, expanded phrase -> (group, kind) for every contrast the synonyms name."""
@@ -556,7 +586,8 @@ class Matcher:
             )
         focus = self._focus(text) if len(analysis.content) > LONG_WORDS else None
         ranked = self._rank(
-            analysis, focus=set(terms_of(list(focus.content))) if focus is not None else None
+            analysis, focus=set(terms_of(list(focus.content))) if focus is not None else None,
+            written=written_forms(text)[0],
         )
         suggestions = tuple(
             Suggestion(r.entry_id, self._titles[self._position[r.entry_id]], round(r.score, 1))
@@ -625,7 +656,8 @@ class Matcher:
         return self.analyse(sentences[-1]) if len(sentences) >= 2 else None
 
     def _rank(
-        self, analysis: Analysis, pool: int = POOL, focus: set[str] | None = None
+        self, analysis: Analysis, pool: int = POOL, focus: set[str] | None = None,
+        written: dict[str, frozenset] | None = None,
     ) -> list[Ranked]:
         terms = self._weighted_terms(analysis)
         if focus:
@@ -687,6 +719,10 @@ class Matcher:
                         best_f, best_precision = f1, precision
             closeness = process.extractOne(raw_text, self._texts[position], scorer=fuzz.ratio)[1]
             score = 100 * (W_ALIAS * best_f + W_COVERAGE * coverage) + W_FUZZY * closeness
+            if written:
+                misread = self._misread(position, written, {t for t in matched if t in where})
+                if misread:
+                    score *= 1 - sum(matched[t] for t in misread) / query_weight
             if position in self._usage:
                 # a record written for the portal, not for how people ask, yields to a curated
                 # entry that fits as well; between records, the more used one comes first

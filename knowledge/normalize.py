@@ -54,6 +54,32 @@ def untelex(word: str) -> str:
     return plain
 
 
+_WORD = re.compile(r"\w+")
+
+
+def marks_of(word: str) -> tuple[str, ...]:
+    """A word's diacritics whatever their placement ("hoà" and "hòa" alike): tone and vowel
+    marks, and đ. Empty for a word typed without any."""
+    decomposed = unicodedata.normalize("NFD", word.lower())
+    marks = tuple(sorted(c for c in decomposed if unicodedata.combining(c)))
+    return (*marks, "đ") if "đ" in decomposed else marks
+
+
+def written_forms(text: str) -> tuple[dict[str, frozenset[tuple[str, ...]]], frozenset[str]]:
+    """How a text writes its words: folded word -> the diacritics it carries, and the folded
+    words written without any (those match every form)."""
+    forms: dict[str, set[tuple[str, ...]]] = {}
+    bare: set[str] = set()
+    for word in _WORD.findall(unicodedata.normalize("NFC", text)):  # NFD splits words at marks
+        marks = marks_of(word)
+        key = fold(word)
+        if marks:
+            forms.setdefault(key, set()).add(marks)
+        else:
+            bare.add(key)
+    return {k: frozenset(v) for k, v in forms.items()}, frozenset(bare)
+
+
 def nfc(text: str) -> str:
     """Canonical composed form of a text, for display and storage."""
     return unicodedata.normalize("NFC", text)
