@@ -35,6 +35,8 @@ LONG_WORDS = 14
 POOL = 40
 PAIR_PICK = 4.0
 AMBIGUOUS_GAP = 10.0
+# Records of one family within this many points of the best fit the question equally.
+VARIANT_GAP = 10.0
 # Points a national record gives up to a curated entry, and the most the usage weight adds.
 NATIONAL_PRIOR = 3.0
 USAGE_PRIOR = 1.0
@@ -214,6 +216,15 @@ class Matcher:
             for key in keys.places | keys.indices:
                 self._facts_naming[key].append(position)
         self._contrasts = self._contrast_table(kb)
+        # kind -> (ask when unsaid, [(name, title phrases longest first, asked phrases)])
+        self._variant_kinds = [
+            (kind, spec.ask, [
+                (v.name, sorted((fold(t) for t in v.title), key=len, reverse=True),
+                 [fold(a) for a in v.asked])
+                for v in spec.variants
+            ])
+            for kind, spec in kb.synonyms.variants.items()
+        ]
         self._kinds: dict[int, dict[str, frozenset[str]]] = {}
         self._learned: dict[str, str] = {}
         self._learned_raw: dict[str, str] = {}
@@ -310,6 +321,70 @@ class Matcher:
         if len(self._text_index) > TEXT_INDEX_KEPT:
             self._text_index.popitem(last=False)
         return built
+
+    def _variant_of(self, position: int) -> tuple[str, dict[str, str]]:
+        """A record's title without what tells its variants apart, and its variant of each kind
+        ("Cấp lại thẻ căn cước (thực hiện tại cấp tỉnh)": "thẻ căn cước", lại, tỉnh)."""
+        rest = f" {fold(self._titles[position])} "
+        rest = rest.replace(" thu tuc ", " ", 1)
+        kinds: dict[str, str] = {}
+        for kind, _ask, variants in self._variant_kinds:
+            found = None
+            named = sorted(
+                ((phrase, name) for name, phrases, _ in variants for phrase in phrases),
+                key=lambda item: -len(item[0]),
+            )  # "cấp lại" before "cấp"
+            for phrase, name in named:
+                at = rest.find(f" {phrase} ")
+                # an action names the record ("Cấp lại …"); other kinds may sit anywhere
+                if at >= 0 and (kind != "action" or at == 0):
+                    found = (name, phrase, at)
+                    break
+            if found:
+                name, phrase, at = found
+                rest = rest[:at] + " " + rest[at + len(phrase) + 2:]
+                kinds[kind] = name
+            else:
+                kinds[kind] = next((n for n, phrases, _ in variants if not phrases), "")
+        return " ".join(rest.split()), kinds
+
+    def _pick_variant(self, text: str, ranked: list[Ranked]) -> tuple[str | None, tuple[str, ...]]:
+        """Among national records of one family that fit equally: the one the question names,
+        else the first variant of each kind; several left that differ in an asked kind: them."""
+        if not self._variant_kinds or self._position[ranked[0].entry_id] not in self._usage:
+            return None, ()
+        floor = ranked[0].score - VARIANT_GAP
+        close = [
+            self._position[r.entry_id] for r in ranked
+            if r.score >= floor and self._position[r.entry_id] in self._usage
+        ]
+        if len(close) < 2:
+            return None, ()
+        shapes = {position: self._variant_of(position) for position in close}
+        base = shapes[close[0]][0]
+        members = [p for p in close if shapes[p][0] == base]
+        if len(members) < 2:
+            return None, ()
+        question = f" {fold(text)} "
+        for kind, ask, variants in self._variant_kinds:
+            present = {shapes[p][1][kind] for p in members}
+            if len(present) < 2:
+                continue
+            named = {n for n, _t, asked in variants if any(f" {a} " in question for a in asked)}
+            if named & present:
+                members = [p for p in members if shapes[p][1][kind] in named]
+            elif not ask:
+                first = next(n for n, _t, _a in variants if n in present)
+                members = [p for p in members if shapes[p][1][kind] == first]
+        if len(members) == 1:
+            return self._ids[members[0]], ()
+        if len(members) == len(close) and not any(
+            ask for _k, ask, _v in self._variant_kinds
+            if len({shapes[p][1][_k] for p in members}) > 1
+        ):
+            return None, ()
+        members.sort(key=lambda p: -self._usage.get(p, 0))  # the more used first
+        return None, tuple(self._ids[p] for p in members[:3])
 
     def _forms_of(self, position: int) -> tuple[dict[str, frozenset], frozenset[str]]:
         """How an entry's title and aliases write their words (kept for recent candidates)."""
@@ -598,6 +673,21 @@ class Matcher:
         best_id, best = ranked[0].entry_id, ranked[0].score
         second = ranked[1].score if len(ranked) > 1 else 0.0
         t = self.thresholds
+        if best >= t.answer:
+            picked, options = self._pick_variant(text, ranked)
+            if picked is not None:
+                entry = self.kb.entries[picked]
+                return MatchResult(
+                    Outcome.answer, text, normalized, entry, _field_for(entry, field_name),
+                    round(best, 1), suggestions,
+                )
+            if options:
+                offered = tuple(
+                    Suggestion(i, self._titles[self._position[i]], round(best, 1)) for i in options
+                )
+                return MatchResult(
+                    Outcome.clarify, text, normalized, None, field_name, round(best, 1), offered
+                )
         if best >= t.answer and self._ambiguous(analysis, ranked):
             fitting = tuple(s for s in suggestions if s.score >= t.answer)
             return MatchResult(
