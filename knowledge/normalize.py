@@ -100,6 +100,10 @@ class Vocabulary:
     expand_reach: dict[str, int] = field(default_factory=dict)
     marks: dict[tuple[str, ...], tuple[str, str]] = field(default_factory=dict)
     mark_reach: dict[str, int] = field(default_factory=dict)
+    # a one-word filler -> the diacritics it is written with ("được"): "dược" is another word
+    filler_marks: dict[str, frozenset[tuple[str, ...]]] = field(default_factory=dict)
+    # the diacritics of an expansion's words as the synonyms write them ("thị thực" for "visa")
+    expansion_marks: dict[tuple[str, ...], tuple] = field(default_factory=dict)
     followup_lead: frozenset[tuple[str, ...]] = frozenset()
     followup_tail: frozenset[tuple[str, ...]] = frozenset()
 
@@ -134,10 +138,13 @@ class Vocabulary:
             return tuple(expand(fold(text).split(), draft))
 
         expansions = dict(canonical)
+        expansion_marks: dict[tuple[str, ...], tuple[tuple[str, ...] | None, ...]] = {}
         for short, full in {**abbreviations, **phrases}.items():
             key = tuple(fold(short).split())
             if key and fold(full) and key not in canonical:
                 expansions[key] = compact(full)
+                if list(expansions[key]) == fold(full).split():  # its words as written
+                    expansion_marks[key] = tuple(_typed_marks(full, fold(full).split()))
         draft = cls(expansions=dict(expansions), expand_reach=_reach(expansions))
         filler_set = frozenset(compact(f) for f in fillers if fold(f))
         field_map = {compact(p): name for name, ps in fields.items() for p in ps if fold(p)}
@@ -178,9 +185,21 @@ class Vocabulary:
             expand_reach=_reach(expansions),
             marks=marks,
             mark_reach=_reach(marks),
+            filler_marks=_filler_marks(fillers),
+            expansion_marks=expansion_marks,
             followup_lead=frozenset(tuple(fold(p).split()) for p in (followup or {}).get("lead", ())),
             followup_tail=frozenset(tuple(fold(p).split()) for p in (followup or {}).get("tail", ())),
         )
+
+
+def _filler_marks(fillers: list[str]) -> dict[str, frozenset[tuple[str, ...]]]:
+    """The diacritics each one-word filler is written with (none for "ok", "bot")."""
+    forms: dict[str, set[tuple[str, ...]]] = {}
+    for filler in fillers:
+        words = filler.split()
+        if len(words) == 1 and marks_of(words[0]):
+            forms.setdefault(fold(filler), set()).add(marks_of(words[0]))
+    return {word: frozenset(marks) for word, marks in forms.items()}
 
 
 def _reach(keys) -> dict[str, int]:
@@ -239,15 +258,54 @@ def expand(tokens: list[str], vocab: Vocabulary) -> list[str]:
     return out
 
 
+def _typed_marks(text: str, words: list[str]) -> list[tuple[str, ...] | None]:
+    """The diacritics typed on each folded word (None where they cannot be told)."""
+    marks: list[tuple[str, ...] | None] = []
+    for chunk in _WORD.findall(unicodedata.normalize("NFC", text)):
+        typed = marks_of(chunk)
+        marks.extend(typed for _ in fold(chunk).split())
+    return marks if len(marks) == len(words) else [None] * len(words)
+
+
+def _expand_marked(
+    tokens: list[str], marks: list[tuple[str, ...] | None], vocab: Vocabulary
+) -> tuple[list[str], list[tuple[str, ...] | None]]:
+    """``expand``, keeping each untouched word's typed diacritics."""
+    out: list[str] = []
+    out_marks: list[tuple[str, ...] | None] = []
+    reach, table = vocab.expand_reach, vocab.expansions
+    i, n = 0, len(tokens)
+    while i < n:
+        longest = reach.get(tokens[i], 0)
+        for size in range(min(longest, n - i), 0, -1):
+            key = tuple(tokens[i : i + size])
+            hit = table.get(key)
+            if hit is not None:
+                out.extend(hit)
+                out_marks.extend(vocab.expansion_marks.get(key) or [None] * len(hit))
+                i += size
+                break
+        else:
+            out.append(tokens[i])
+            out_marks.append(marks[i])
+            i += 1
+    return out, out_marks
+
+
 def analyse(
     text: str, vocab: Vocabulary, correct: Callable[[str], str] | None = None
 ) -> Analysis:
     """Fold, correct typos, expand and split a question into topic words, field cues, places, years."""
     folded = fold(text)
-    words, followup = strip_followup(folded.split(), vocab)
+    all_words = folded.split()
+    words, followup = strip_followup(all_words, vocab)
+    typed = _typed_marks(text, all_words)
+    start = next((i for i in range(len(all_words) - len(words) + 1)
+                  if all_words[i : i + len(words)] == words), 0)
+    typed = typed[start : start + len(words)]
     if correct is not None:
         words = [correct(word) for word in words]
-    tokens = expand(words, vocab)
+    tokens, typed = _expand_marked(words, typed, vocab)
     content: list[str] = []
     fields: list[str] = []
     localities: set[str] = set()
@@ -263,6 +321,9 @@ def analyse(
             if mark is None:
                 continue
             kind, value = mark
+            if kind == "filler" and size == 1 and typed[i] and tokens[i] in vocab.filler_marks \
+                    and typed[i] not in vocab.filler_marks[tokens[i]]:
+                continue  # "dược" (pharmacy) typed with its marks is not the filler "được"
             if kind == "field":
                 if value not in fields:
                     fields.append(value)
