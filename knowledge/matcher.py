@@ -32,7 +32,7 @@ COMMON_MIN = 50
 LONG_WORDS = 14
 # Candidates scored in full per question, and how far below the best a rival still makes a short
 # question ambiguous.
-POOL = 40
+POOL = 30
 PAIR_PICK = 4.0
 AMBIGUOUS_GAP = 10.0
 # Records of one family within this many points of the best fit the question equally.
@@ -192,10 +192,12 @@ class Matcher:
         national_codes: dict[str, int] = {}
         curated_codes: dict[str, int] = {}
         self._usage: dict[int, int] = {}  # national position -> the portal's usage weight
+        self._forms: dict[int, tuple[dict[str, frozenset], frozenset[str]]] = {}
         for position, (entry_id, entry) in enumerate(kb.entries.items()):
             self._ids.append(entry_id)
             self._titles.append(entry.title)
             self._texts.append(self._index_entry(position, entry))
+            self._remember_forms(position, entry)
             if isinstance(entry, NationalProcedure):
                 national_codes[entry.code] = position
                 self._usage[position] = entry.usage or 0
@@ -284,7 +286,6 @@ class Matcher:
         # (the recall denominator) and which of its texts hold each term
         self._text_index: OrderedDict[int, tuple[list[float], dict[str, list[int]]]] = OrderedDict()
         self._weights: dict[str, float] = {}
-        self._forms: OrderedDict[int, tuple[dict[str, frozenset], frozenset[str]]] = OrderedDict()
         self._anchors: dict[int, frozenset[str]] = {}
         total = len(self._texts)
         self._anchor_pairs = max(ANCHOR_PAIRS[0], ANCHOR_PAIRS[1] * total)
@@ -387,23 +388,21 @@ class Matcher:
         return None, tuple(self._ids[p] for p in members[:3])
 
     def _forms_of(self, position: int) -> tuple[dict[str, frozenset], frozenset[str]]:
-        """How an entry's title and aliases write their words (kept for recent candidates)."""
-        cached = self._forms.get(position)
-        if cached is not None:
-            self._forms.move_to_end(position)
-            return cached
-        entry = self.kb.entries[self._ids[position]]
+        """How an entry's title and aliases write their words (read when it was indexed)."""
+        return self._forms.get(position, _NO_FORMS)
+
+    def _remember_forms(self, position: int, entry: Entry) -> None:
         forms: dict[str, set] = defaultdict(set)
         bare: set[str] = set()
         for text in (entry.title, *entry.aliases):
+            if text.isascii():
+                continue  # written without diacritics: matches every form
             written, plain = written_forms(text)
             for word, marks in written.items():
                 forms[word] |= marks
             bare |= plain
-        self._forms[position] = built = ({k: frozenset(v) for k, v in forms.items()}, frozenset(bare))
-        if len(self._forms) > TEXT_INDEX_KEPT:
-            self._forms.popitem(last=False)
-        return built
+        if forms:
+            self._forms[position] = ({k: frozenset(v) for k, v in forms.items()}, frozenset(bare))
 
     def _misread(self, position: int, asked: dict[str, frozenset], shared: set[str]) -> set[str]:
         """Shared words the entry writes with other diacritics than the question ("vắng" for
@@ -908,6 +907,9 @@ def asked_field(fields: tuple[str, ...]) -> str | None:
     first); "làm thế nào" (the steps) only when it names nothing more precise."""
     precise = [f for f in fields if f != "steps"]
     return precise[-1] if precise else (fields[-1] if fields else None)
+
+
+_NO_FORMS: tuple[dict, frozenset] = ({}, frozenset())
 
 
 def next_context(result: MatchResult, previous: Context | None) -> Context | None:
