@@ -35,6 +35,8 @@ LONG_WORDS = 14
 POOL = 30
 PAIR_PICK = 4.0
 AMBIGUOUS_GAP = 10.0
+# Reform facts listed when a question's year or index matches none of a place's.
+AVAILABLE_SHOWN = 6
 # Records of one family within this many points of the best fit the question equally.
 VARIANT_GAP = 10.0
 # Points a national record gives up to a curated entry, and the most the usage weight adds.
@@ -218,6 +220,7 @@ class Matcher:
             for key in keys.places | keys.indices:
                 self._facts_naming[key].append(position)
         self._contrasts = self._contrast_table(kb)
+        self._contrast_first = frozenset(k[0] for k in self._contrasts)
         # kind -> (ask when unsaid, [(name, title phrases longest first, asked phrases)])
         self._variant_kinds = [
             (kind, spec.ask, [
@@ -284,7 +287,9 @@ class Matcher:
         self._unknown_idf = float(np.median(idfs)) if idfs else 1.0
         # per entry, built when the entry is first a candidate: each text's total weight
         # (the recall denominator) and which of its texts hold each term
-        self._text_index: OrderedDict[int, tuple[list[float], dict[str, list[int]]]] = OrderedDict()
+        self._text_index: OrderedDict[int, tuple[tuple[float, ...], dict[str, tuple[int, ...]]]] = (
+            OrderedDict()
+        )
         self._weights: dict[str, float] = {}
         self._anchors: dict[int, frozenset[str]] = {}
         total = len(self._texts)
@@ -305,7 +310,7 @@ class Matcher:
             return 0.0
         return math.log(1 + self._total / self._frequency(term))
 
-    def _texts_of(self, position: int) -> tuple[list[float], dict[str, list[int]]]:
+    def _texts_of(self, position: int) -> tuple[tuple[float, ...], dict[str, tuple[int, ...]]]:
         """One entry's per-text weights and term positions (computed once, then kept)."""
         cached = self._text_index.get(position)
         if cached is not None:
@@ -318,7 +323,9 @@ class Matcher:
             weights.append(sum(self._term_weight(t) for t in words) or 1.0)
             for term in words:
                 where[term].append(index)
-        self._text_index[position] = built = (weights, dict(where))
+        # tuples of numbers: the collector stops tracking them, so a large cache costs no pauses
+        built = (tuple(weights), {term: tuple(at) for term, at in where.items()})
+        self._text_index[position] = built
         if len(self._text_index) > TEXT_INDEX_KEPT:
             self._text_index.popitem(last=False)
         return built
@@ -431,8 +438,11 @@ class Matcher:
         if not self._contrasts:
             return {}
         longest = max(len(k) for k in self._contrasts)
+        first = self._contrast_first
         for words in texts:
             for i in range(len(words)):
+                if words[i] not in first:
+                    continue
                 for size in range(1, min(longest, len(words) - i) + 1):
                     hit = self._contrasts.get(words[i : i + size])
                     if hit is not None:
@@ -442,8 +452,8 @@ class Matcher:
     def _entry_kinds(self, position: int) -> dict[str, frozenset[str]]:
         kinds = self._kinds.get(position)
         if kinds is None:
-            kinds = self._kinds_in([tuple(t.split()) for t in self._texts[position]])
-            self._kinds[position] = kinds
+            kinds = self._kinds_in([tuple(t.split()) for t in self._texts[position]]) or _NO_KINDS
+            self._kinds[position] = kinds  # most entries name none: one shared empty map
         return kinds
 
     def _anchors_of(self, position: int) -> frozenset[str]:
@@ -734,9 +744,11 @@ class Matcher:
                     continue
                 if analysis.localities and analysis.indices or analysis.years:
                     available.append(self.kb.entries[self._ids[position]])
+                    if len(available) == AVAILABLE_SHOWN:
+                        break
         return MatchResult(
             Outcome.not_found, text, analysis.content_text, None, field_name,
-            reason=NO_FACT if available else None, available=tuple(available[:6]),
+            reason=NO_FACT if available else None, available=tuple(available),
         )
 
     def _focus(self, text: str) -> Analysis | None:
@@ -910,6 +922,7 @@ def asked_field(fields: tuple[str, ...]) -> str | None:
 
 
 _NO_FORMS: tuple[dict, frozenset] = ({}, frozenset())
+_NO_KINDS: dict[str, frozenset[str]] = {}
 
 
 def next_context(result: MatchResult, previous: Context | None) -> Context | None:
