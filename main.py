@@ -17,11 +17,11 @@ def _settings(args: argparse.Namespace):
         sys.exit(f"Cấu hình không hợp lệ: {exc}")
 
 
-def _knowledge(path: Path):
+def _knowledge(path: Path, select=None):
     from knowledge import KnowledgeError, load_knowledge
 
     try:
-        return load_knowledge(path)
+        return load_knowledge(path, select=select)
     except KnowledgeError as exc:
         print("\n".join(str(p) for p in exc.problems), file=sys.stderr)
         sys.exit(f"{len(exc.problems)} lỗi trong cơ sở tri thức; không thể khởi động.")
@@ -44,14 +44,32 @@ def cmd_check_kb(args: argparse.Namespace) -> int:
         f"OK: {counts['procedures']} procedures ({counts['national']} national), {counts['facts']} facts, "
         f"{counts['aliases']} aliases in {len(kb.files)} files"
     )
+    from knowledge.national.compare import disagreements
+
+    found, missing = disagreements(kb)
+    if found or missing:
+        print(f"warnings: {len(found) + len(missing)} (curated entries and the national records they cover)")
+        by_entry: dict[str, list[str]] = {}
+        for item in found:
+            by_entry.setdefault(item.entry_id, []).append(
+                f"{item.field} differs from {item.code}: here '{item.curated}', national '{item.national}'"
+            )
+        for entry_id, code in missing:
+            by_entry.setdefault(entry_id, []).append(f"covers {code}, which the national catalogue does not hold")
+        for entry_id, lines in by_entry.items():
+            print(f"  {entry_id}:")
+            for line in lines:
+                print(f"    {line}")
     return 0
 
 
 def _matcher(args: argparse.Namespace):
+    from bot.render_national import set_province
     from knowledge import Matcher, Thresholds
 
     settings = _settings(args)
-    kb = _knowledge(settings.knowledge_dir)
+    set_province(settings.province.facts())
+    kb = _knowledge(settings.knowledge_dir, settings.national.selection())
     m = settings.matching
     learned = {}
     if not getattr(args, "no_learned", False):

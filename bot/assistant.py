@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from bot.config import Settings
 from bot.context import ChatContexts
 from bot.querylog import QueryLogger, new_ref
+from bot.render_national import set_province
 from bot.replies import Reply, match_reply
 from bot.storage import Storage, user_key
 from knowledge import KnowledgeBase, KnowledgeError, Matcher, MatchResult, Thresholds, load_knowledge
@@ -78,7 +79,8 @@ class Assistant:
     @classmethod
     def create(cls, settings: Settings, storage: Storage | None = None) -> Assistant:
         """Load the base (refusing to start on any problem) and connect the database."""
-        kb, matcher = load_indexed(settings.knowledge_dir, settings.cache_dir)
+        set_province(settings.province.facts())
+        kb, matcher = load_indexed(settings.knowledge_dir, settings.cache_dir, settings.national.selection())
         matcher.thresholds = _thresholds(settings)
         storage = storage or Storage(settings.database_url)
         learned = _safe_learned(storage)
@@ -193,7 +195,7 @@ class Assistant:
     def reload(self) -> KnowledgeBase:
         """Load the base again; on any problem raise ``KnowledgeError`` and keep the old one."""
         with paused_gc():  # loading and indexing make objects that all survive
-            kb = load_knowledge(self.settings.knowledge_dir)
+            kb = load_knowledge(self.settings.knowledge_dir, select=self.settings.national.selection())
             learned = _safe_learned(self.storage) or self.matcher.learned_texts()
             matcher = Matcher(kb, _thresholds(self.settings), learned=learned)
         with self.lock:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from bot.render_national import Province
+from knowledge.national.select import NationalSelection
+from knowledge.normalize import fold
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "config.yaml"
@@ -51,6 +56,63 @@ class LimitSettings(_Section):
     flood_seconds: float = Field(default=10.0, gt=0)
 
 
+_LEVELS = ("Cấp bộ", "Cấp tỉnh", "Cấp xã", "Cơ quan khác")  # levels of the national database
+_CODE = re.compile(r"^\d+\.\d+$")
+
+
+class NationalSettings(_Section):
+    """Which records of the national catalogue this deployment serves (every filter set must
+    pass; empty lists serve all)."""
+
+    levels: list[str] = Field(default_factory=list)
+    domains: list[str] = Field(default_factory=list)
+    codes: list[str] = Field(default_factory=list)
+
+    @field_validator("levels")
+    @classmethod
+    def _known_levels(cls, value: list[str]) -> list[str]:
+        known = {fold(level): level for level in _LEVELS}
+        unknown = [v for v in value if fold(v) not in known]
+        if unknown:
+            raise ValueError(f"unknown level {unknown[0]!r}; one of: {', '.join(_LEVELS)}")
+        return [known[fold(v)] for v in value]
+
+    @field_validator("codes", mode="before")
+    @classmethod
+    def _quoted(cls, value: Any) -> Any:
+        # 1.001193 unquoted is a number in YAML, and its zeros may already be lost
+        numbers = [v for v in value if isinstance(v, int | float)] if isinstance(value, list) else []
+        if numbers:
+            raise ValueError(f"{numbers[0]!r} was read as a number: quote national codes, e.g. '1.001193'")
+        return value
+
+    @field_validator("codes")
+    @classmethod
+    def _codes(cls, value: list[str]) -> list[str]:
+        bad = [v for v in value if not _CODE.match(str(v))]
+        if bad:
+            raise ValueError(f"{bad[0]!r} is not a national code such as 1.001193")
+        return value
+
+    def selection(self) -> NationalSelection | None:
+        """The selection for the loader; ``None`` serves every record."""
+        chosen = NationalSelection(tuple(self.levels), tuple(self.domains), tuple(self.codes))
+        return None if chosen.everything else chosen
+
+
+class ProvinceSettings(_Section):
+    """The deploying province's own facts, used where answers say where to submit."""
+
+    name: str | None = None
+    hotline: str | None = Field(default=None, pattern=r"^[0-9 .()+\-]{3,20}$")
+    portal_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    centre_address: str | None = None
+
+    def facts(self) -> Province:
+        """The facts as answers show them."""
+        return Province(self.name, self.hotline, self.portal_url, self.centre_address)
+
+
 class Settings(_Section):
     """Everything the bot needs to run."""
 
@@ -66,6 +128,8 @@ class Settings(_Section):
     privacy: PrivacySettings = PrivacySettings()
     limits: LimitSettings = LimitSettings()
     log_buffer_size: int = Field(default=10_000, ge=10)
+    national: NationalSettings = NationalSettings()
+    province: ProvinceSettings = ProvinceSettings()
     # python-telegram-bot's rate limiter keeps sending under Telegram's limits (and honours 429)
     telegram_rate_limit: bool = True
 

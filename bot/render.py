@@ -84,7 +84,7 @@ def section_lines(proc: Procedure, section: str) -> list[str]:
         methods = ", ".join(METHOD_LABELS[c.method] for c in proc.channels)
         lines = [heading, esc(proc.agency), f"{_bold(texts.HEADINGS['channels'])}: {esc(methods)}"]
         notes = [f"• {esc(METHOD_LABELS[c.method])}: {esc(c.note)}" for c in proc.channels if c.note]
-        return lines + notes
+        return lines + notes + render_national.province_lines()
     if section == "legal_basis":
         items = []
         for law in proc.legal_basis:

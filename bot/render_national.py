@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from bot import texts
 from knowledge.schema import METHOD_LABELS, NationalProcedure
 
-MAX_DOCUMENTS = 8
-MAX_ITEM = 160  # characters of one document or step in a short answer
+MAX_DOCUMENTS = 6
+MAX_ITEM = 120  # characters of one document in a short answer
+MAX_LINE = 160  # characters of the time, fee or agency line under it
 MAX_VERBATIM = 900  # characters of a cell kept verbatim
 
 
@@ -83,7 +84,7 @@ def short(proc: NationalProcedure, field: str) -> str:
         value = proc.agency or proc.competent_agency
     if value is None and field in ("processing_time", "fee") and proc.channels_text:
         value = texts.NATIONAL_SEE_CHANNELS
-    return _cut(value or texts.NATIONAL_NO_INFO, MAX_ITEM)
+    return _cut(value or texts.NATIONAL_NO_INFO, MAX_LINE)
 
 
 def _document_line(doc, limit: int | None) -> str:
@@ -112,7 +113,7 @@ def _documents(proc: NationalProcedure, limit: int | None) -> list[str]:
     for doc in shown:
         if doc.group and doc.group != group:
             group = doc.group
-            lines.append(f"<i>{_esc(_cut(group, MAX_ITEM))}</i>")
+            lines.append(f"<i>{_esc(_cut(group, MAX_LINE))}</i>")
         lines.append(_document_line(doc, limit))
     if len(shown) < len(proc.documents):
         lines.append(_esc(texts.MORE_DOCUMENTS.format(n=len(proc.documents) - len(shown))))
@@ -132,18 +133,24 @@ def _agency_lines(proc: NationalProcedure) -> list[str]:
     methods = ", ".join(METHOD_LABELS[c.method] for c in proc.channels)
     if methods:
         lines.append(f"{_bold(texts.HEADINGS['channels'])}: {_esc(methods)}")
-    province = _province
-    if province.name and (province.centre_address or province.portal_url or province.hotline):
-        lines.append("")
-        lines.append(_esc(texts.PROVINCE_WHERE.format(province=province.name)))
-        if province.centre_address:
-            lines.append(f"• {_esc(texts.PROVINCE_CENTRE.format(address=province.centre_address))}")
-        if province.portal_url:
-            url = html.escape(province.portal_url)
-            lines.append(f'• {_esc(texts.PROVINCE_PORTAL)}: <a href="{url}">{_esc(province.portal_url)}</a>')
-        if province.hotline:
-            lines.append(f"• {_esc(texts.PROVINCE_HOTLINE.format(hotline=province.hotline))}")
+    lines += province_lines()
     return lines or [_esc(texts.NATIONAL_NO_INFO)]
+
+
+def province_lines() -> list[str]:
+    """The deploying province's own facts under "where to submit" (none when not set)."""
+    province = _province
+    if not province.name or not (province.centre_address or province.portal_url or province.hotline):
+        return []
+    lines = ["", _esc(texts.PROVINCE_WHERE.format(province=province.name))]
+    if province.centre_address:
+        lines.append(f"• {_esc(texts.PROVINCE_CENTRE.format(address=province.centre_address))}")
+    if province.portal_url:
+        url = html.escape(province.portal_url)
+        lines.append(f'• {_esc(texts.PROVINCE_PORTAL)}: <a href="{url}">{_esc(province.portal_url)}</a>')
+    if province.hotline:
+        lines.append(f"• {_esc(texts.PROVINCE_HOTLINE.format(hotline=province.hotline))}")
+    return lines
 
 
 def section_lines(proc: NationalProcedure, section: str) -> list[str]:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from knowledge.loader import KnowledgeBase, load_knowledge, paused_gc, yaml_files
 from knowledge.matcher import Matcher
+from knowledge.national.select import NationalSelection
 from knowledge.schema import Entry
 
 # entries read from disk and kept in memory, most recently used first
@@ -29,10 +30,12 @@ log = logging.getLogger(__name__)
 _PACKAGE = Path(__file__).resolve().parent
 
 
-def fingerprint(root: Path) -> str:
-    """A key that changes when any YAML file under ``root`` or this package's code changes."""
+def fingerprint(root: Path, select: NationalSelection | None = None) -> str:
+    """A key that changes when any YAML file under ``root``, this package's code or the
+    deployment's selection of national records changes."""
     digest = hashlib.sha256()
-    for path in sorted(_PACKAGE.glob("*.py")):
+    digest.update((select.key() if select else "").encode())
+    for path in sorted(_PACKAGE.rglob("*.py")):
         digest.update(path.read_bytes())
     for path in yaml_files(root):
         stat = path.stat()
@@ -79,14 +82,16 @@ class DiskEntries(Mapping[str, Entry]):
         self.__init__(state["path"], state["offsets"])
 
 
-def load_indexed(root: Path | str, cache_dir: Path | str | None = None) -> tuple[KnowledgeBase, Matcher]:
+def load_indexed(
+    root: Path | str, cache_dir: Path | str | None = None, select: NationalSelection | None = None
+) -> tuple[KnowledgeBase, Matcher]:
     """The validated base and its matcher: from the cache when it is current, else built (and cached).
 
     With a cache, entries stay on disk (read when asked for) and only the index is in memory.
     """
     root = Path(root)
     with paused_gc():
-        kb, matcher = _load_indexed(root, cache_dir)
+        kb, matcher = _load_indexed(root, cache_dir, select)
     # the base and its index live as long as the process: keep them out of every collection,
     # so that the running bot's passes stay short
     gc.collect()
@@ -94,11 +99,13 @@ def load_indexed(root: Path | str, cache_dir: Path | str | None = None) -> tuple
     return kb, matcher
 
 
-def _load_indexed(root: Path, cache_dir: Path | str | None) -> tuple[KnowledgeBase, Matcher]:
+def _load_indexed(
+    root: Path, cache_dir: Path | str | None, select: NationalSelection | None
+) -> tuple[KnowledgeBase, Matcher]:
     if cache_dir is None:
-        kb = load_knowledge(root)
+        kb = load_knowledge(root, select=select)
         return kb, Matcher(kb)
-    key = fingerprint(root)
+    key = fingerprint(root, select)
     index_path = Path(cache_dir) / f"knowledge-{key}.pickle"
     entries_path = Path(cache_dir) / f"knowledge-{key}.entries"
     if index_path.exists() and entries_path.exists():
@@ -109,7 +116,7 @@ def _load_indexed(root: Path, cache_dir: Path | str | None) -> tuple[KnowledgeBa
             return kb, matcher
         except Exception:  # a damaged or foreign cache file: rebuild it
             log.warning("ignoring unreadable knowledge cache %s", index_path)
-    kb = load_knowledge(root)
+    kb = load_knowledge(root, select=select)
     matcher = Matcher(kb)
     try:
         _write_cache(index_path, entries_path, kb, matcher)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import re
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from knowledge.national.select import NationalSelection
 from knowledge.normalize import fold
 from knowledge.schema import Entry, Fact, NationalProcedure, Procedure, Synonyms
 
@@ -28,6 +31,10 @@ _SECTIONS: dict[str, type[Procedure] | type[Fact]] = {
 Path_ = tuple[str | int, ...]
 # libyaml's parser when PyYAML has it (it does in its wheels): several times faster
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+try:  # a parser in Rust, about three times faster again on a clean file
+    import ryaml as _fast
+except ImportError:  # pragma: no cover - the strict path reads everything too
+    _fast = None
 
 
 @dataclass(frozen=True)
@@ -142,21 +149,34 @@ class _StrictConstructor(_Loader):
 
 
 class _Document:
-    """A parsed YAML file; the line of every key and item is worked out only when asked for."""
+    """A parsed YAML file; the line of a key or item is worked out only when a problem needs one
+    (by parsing the file again, keeping its nodes)."""
 
-    def __init__(self, data: Any, node: yaml.Node | None) -> None:
+    def __init__(self, data: Any, source: Path | None = None, text: str | None = None) -> None:
         self.data = data
-        self._node = node
+        self.source = source
+        self._text = text
         self._lines: dict[Path_, int] | None = None
 
     @property
     def lines(self) -> dict[Path_, int]:
-        """Line of every mapping key and list item (walks the file once, on first use)."""
+        """Line of every mapping key and list item."""
         if self._lines is None:
             self._lines = {}
-            if self._node is not None:
-                _record_lines(self._node, (), self._lines)
-            self._node = None
+            text = self._text
+            if text is None and self.source is not None:
+                text = self.source.read_text(encoding="utf-8")
+            self._text = None
+            try:
+                loader = _StrictConstructor(text or "")
+                try:
+                    node = loader.get_single_node()
+                finally:
+                    loader.dispose()
+            except yaml.YAMLError:
+                node = None
+            if node is not None:
+                _record_lines(node, (), self._lines)
         return self._lines
 
     def line(self, path: Path_) -> int:
@@ -167,14 +187,42 @@ class _Document:
                 return lines[path[:end]]
         return 1
 
-    def entry_line(self, section: str, index: int) -> int:
-        """The line an entry starts on, without walking the whole file."""
-        if self._lines is not None or self._node is None:
-            return self.line((section, index))
-        for key_node, value_node in self._node.value:
-            if key_node.value == section and isinstance(value_node, yaml.SequenceNode):
-                return value_node.value[index].start_mark.line + 1
-        return 1
+    def where(self, name: str, path: Path_) -> _Where:
+        """A place in this file whose line is found only if it is ever shown."""
+        return _Where(name, self.source, path, self if self.source is None else None)
+
+
+@dataclass(frozen=True)
+class _Where:
+    """A key or item of a file, located lazily (a problem needs its line; nothing else does)."""
+
+    file: str
+    source: Path | None
+    path: Path_
+    doc: _Document | None = None  # kept only for a file that cannot be read again
+
+    @property
+    def line(self) -> int:
+        doc = self.doc or _lines_of(self.source)
+        return doc.line(self.path)
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+_line_maps: OrderedDict[Path, _Document] = OrderedDict()
+
+
+def _lines_of(source: Path | None) -> _Document:
+    """The lines of a file, kept for the few files problems were found in."""
+    if source is None:
+        return _Document(None)
+    doc = _line_maps.get(source)
+    if doc is None:
+        doc = _line_maps[source] = _Document(None, source)
+        if len(_line_maps) > 8:
+            _line_maps.popitem(last=False)
+    return doc
 
 
 # libyaml notices an unclosed bracket or quote only at the next token, often on a later line;
@@ -191,8 +239,22 @@ def _syntax_line(exc: yaml.MarkedYAMLError) -> int:
     return mark.line + 1 if mark else 1
 
 
-def _parse(text: str, name: str, problems: list[Problem]) -> _Document | None:
-    """Parse YAML; syntax errors, aliases and duplicate keys become problems."""
+# an anchor token (&name): without one a file cannot use an alias, and one that names an
+# undefined anchor is an error; a file with an anchor takes the strict path, which refuses it
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:])&[^\s\[\]{},]", re.MULTILINE)
+
+
+def _parse(text: str, name: str, problems: list[Problem], source: Path | None = None) -> _Document | None:
+    """Parse YAML; syntax errors, aliases and duplicate keys become problems.
+
+    A clean file is read by the fast parser when it is installed; anything it refuses, and any
+    file with anchors or aliases, goes through libyaml with the checks that locate problems.
+    """
+    if _fast is not None and not _ANCHOR.search(text):
+        try:
+            return _Document(_fast.loads(text), source, None if source else text)
+        except Exception:  # noqa: BLE001 - the strict path below says what is wrong, and where
+            pass
     try:
         loader = _StrictConstructor(text)
         try:
@@ -213,7 +275,7 @@ def _parse(text: str, name: str, problems: list[Problem]) -> _Document | None:
         return None
     for line, key in duplicates:
         problems.append(Problem(name, line, None, f"duplicate key '{key}'"))
-    return _Document(data, node)
+    return _Document(data, source, None if source else text)
 
 
 def _record_lines(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
@@ -300,21 +362,28 @@ def paused_gc() -> Iterator[None]:
 
 
 def load_knowledge(
-    root: Path | str = DATA_DIR, extra_files: Iterable[Path] = (), national: bool = True
+    root: Path | str = DATA_DIR,
+    extra_files: Iterable[Path] = (),
+    national: bool = True,
+    select: NationalSelection | None = None,
 ) -> KnowledgeBase:
     """Load every YAML file under ``root``; raise ``KnowledgeError`` listing all problems.
 
-    ``national=False`` leaves out the imported national catalogue (``national/``).
+    ``national=False`` leaves out the imported national catalogue (``national/``); ``select``
+    serves only the national records it keeps (every record is still validated).
     """
     with paused_gc():
-        return _load_knowledge(Path(root), extra_files, national)
+        return _load_knowledge(Path(root), extra_files, national, select)
 
 
-def _load_knowledge(root: Path, extra_files: Iterable[Path], national: bool) -> KnowledgeBase:
+def _load_knowledge(
+    root: Path, extra_files: Iterable[Path], national: bool, select: NationalSelection | None
+) -> KnowledgeBase:
     problems: list[Problem] = []
     entries: dict[str, Entry] = {}
-    where: dict[str, tuple[str, int]] = {}
-    alias_owner: dict[str, tuple[str, str, int]] = {}
+    where: dict[str, _Where] = {}
+    alias_owner: dict[str, tuple[str, _Where]] = {}
+    dropped: set[str] = set()  # national records this deployment does not serve
     synonyms = Synonyms()
     overlays: list[tuple[_Document, str]] = []
     # curated entries first: where a text names both, the hand-written entry is found first
@@ -337,27 +406,30 @@ def _load_knowledge(root: Path, extra_files: Iterable[Path], national: bool) -> 
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(Problem(name, 1, None, f"cannot read file: {exc}"))
             continue
-        doc = _parse(text, name, problems)
+        doc = _parse(text, name, problems, path)
+        del text
         if doc is None:
             continue
         if path.name == SYNONYMS_FILE:
             synonyms = _load_synonyms(doc, name, problems) or synonyms
             continue
         for entry, entry_path in _validate_entries(doc, name, problems):
-            line = doc.entry_line(*entry_path)
+            if select is not None and isinstance(entry, NationalProcedure) and not select.keeps(entry):
+                dropped.add(entry.id)
+                continue
             if entry.id in entries:
-                first_file, first_line = where[entry.id]
-                problems.append(
-                    Problem(name, line, entry.id, f"duplicate id (first defined at {first_file}:{first_line})")
-                )
+                problems.append(Problem(
+                    name, doc.line(entry_path), entry.id, f"duplicate id (first defined at {where[entry.id]})"
+                ))
                 continue
             entries[entry.id] = entry
-            where[entry.id] = (name, line)
+            where[entry.id] = doc.where(name, entry_path)
             _check_aliases(entry, doc, entry_path, name, alias_owner, problems)
         if isinstance(doc.data, dict) and ALIASES_SECTION in doc.data:
             overlays.append((doc, name))
     for doc, name in overlays:
-        _apply_overlay(doc, name, entries, alias_owner, problems)
+        _apply_overlay(doc, name, entries, alias_owner, problems, dropped)
+    _line_maps.clear()
     if problems:
         raise KnowledgeError(problems)
     return KnowledgeBase(entries=entries, synonyms=synonyms, files=tuple(str(f) for f in files))
@@ -383,7 +455,7 @@ def _check_aliases(
     doc: _Document,
     entry_path: Path_,
     name: str,
-    alias_owner: dict[str, tuple[str, str, int]],
+    alias_owner: dict[str, tuple[str, _Where]],
     problems: list[Problem],
 ) -> None:
     """Aliases (and titles) that fold to the same text must belong to one entry only.
@@ -398,30 +470,25 @@ def _check_aliases(
     ]
     for text, path in texts:
         key = fold(text)
-        line = doc.line(path)
         if not key:
-            problems.append(Problem(name, line, entry.id, f"alias '{text}' has no letters or digits"))
+            problems.append(Problem(name, doc.line(path), entry.id, f"alias '{text}' has no letters or digits"))
             continue
         owner = alias_owner.get(key)
         if owner is None:
-            alias_owner[key] = (entry.id, name, line)
+            alias_owner[key] = (entry.id, doc.where(name, path))
         elif owner[0] != entry.id:
-            problems.append(
-                Problem(
-                    name,
-                    line,
-                    entry.id,
-                    f"alias '{text}' is also an alias of '{owner[0]}' ({owner[1]}:{owner[2]})",
-                )
-            )
+            problems.append(Problem(
+                name, doc.line(path), entry.id, f"alias '{text}' is also an alias of '{owner[0]}' ({owner[1]})"
+            ))
 
 
 def _apply_overlay(
     doc: _Document,
     name: str,
     entries: dict[str, Entry],
-    alias_owner: dict[str, tuple[str, str, int]],
+    alias_owner: dict[str, tuple[str, _Where]],
     problems: list[Problem],
+    dropped: set[str] = frozenset(),
 ) -> None:
     """Add the aliases of an ``aliases:`` section to the entries they name."""
     section = doc.data[ALIASES_SECTION]
@@ -429,25 +496,29 @@ def _apply_overlay(
         problems.append(Problem(name, doc.line((ALIASES_SECTION,)), None, "'aliases' must map entry ids to lists"))
         return
     for entry_id, texts in section.items():
-        line = doc.line((ALIASES_SECTION, entry_id))
         entry = entries.get(str(entry_id))
+        if entry is None and str(entry_id) in dropped:
+            continue  # aliases of a record this deployment does not serve
         if entry is None:
-            problems.append(Problem(name, line, str(entry_id), "aliases for an entry that does not exist"))
+            problems.append(Problem(
+                name, doc.line((ALIASES_SECTION, entry_id)), str(entry_id), "aliases for an entry that does not exist"
+            ))
             continue
         if not isinstance(texts, list) or not all(isinstance(t, str) and t.strip() for t in texts):
-            problems.append(Problem(name, line, entry.id, "aliases must be a list of texts"))
+            problems.append(Problem(
+                name, doc.line((ALIASES_SECTION, entry_id)), entry.id, "aliases must be a list of texts"
+            ))
             continue
         for index, text in enumerate(texts):
             key = fold(text)
             owner = alias_owner.get(key)
-            text_line = doc.line((ALIASES_SECTION, entry_id, index))
+            path = (ALIASES_SECTION, entry_id, index)
             if owner is not None and owner[0] != entry.id:
-                problems.append(
-                    Problem(name, text_line, entry.id,
-                            f"alias '{text}' is also an alias of '{owner[0]}' ({owner[1]}:{owner[2]})")
-                )
+                problems.append(Problem(
+                    name, doc.line(path), entry.id, f"alias '{text}' is also an alias of '{owner[0]}' ({owner[1]})"
+                ))
             elif key:
-                alias_owner.setdefault(key, (entry.id, name, text_line))
+                alias_owner.setdefault(key, (entry.id, doc.where(name, path)))
         new = [t.strip() for t in texts if fold(t) and t.strip() not in entry.aliases]
         entries[entry.id] = entry.model_copy(update={"aliases": [*entry.aliases, *new]})
 

@@ -216,3 +216,50 @@ def test_the_longest_id_allowed_fits_every_button():
     for name in callbacks.CODE_OF_SECTION:
         callbacks.section(longest, name, "r" * callbacks.REF_LENGTH)  # raises when over 64 bytes
     callbacks.open_entry(longest, "r" * callbacks.REF_LENGTH)
+
+
+def test_the_fast_parser_and_libyaml_read_the_shipped_base_the_same(monkeypatch):
+    from knowledge import loader
+
+    fast = load_knowledge(ROOT / "knowledge" / "data")
+    monkeypatch.setattr(loader, "_fast", None)
+    strict = load_knowledge(ROOT / "knowledge" / "data")
+    assert fast.synonyms == strict.synonyms
+    assert list(fast.entries) == list(strict.entries)
+    assert all(fast.entries[i] == strict.entries[i] for i in fast.entries)
+
+
+def test_loading_leaves_the_collector_as_it_was_and_a_start_freezes_what_survives(tmp_path):
+    import gc
+
+    from knowledge.cache import load_indexed
+
+    assert gc.isenabled()
+    load_knowledge(FIXTURE_KB)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        load_knowledge(FIXTURE_KB)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    before = gc.get_freeze_count()
+    load_indexed(FIXTURE_KB, tmp_path / "cache")
+    assert gc.isenabled() and gc.get_freeze_count() > before
+
+
+def test_the_cache_is_kept_per_selection_of_national_records(tmp_path):
+    import datetime as dt
+
+    from knowledge.cache import load_indexed
+    from knowledge.national.importer import import_national
+    from knowledge.national.select import NationalSelection
+
+    root = _base(tmp_path)
+    import_national(Path(__file__).parent / "data" / "national-sample.jsonl", root, dt.date(2026, 7, 31))
+    cache = tmp_path / "cache"
+    kb_all, _ = load_indexed(root, cache)
+    kb_some, matcher = load_indexed(root, cache, NationalSelection(codes=("6.003636",)))
+    assert sum(i.national for i in kb_all.catalogue) == 6
+    assert [i.id for i in kb_some.catalogue if i.national] == ["tthc-6-003636"]
+    assert matcher.match("đăng ký tạm trú").entry.id == "tam-tru"

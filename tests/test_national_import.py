@@ -156,3 +156,61 @@ def test_import_national_command_prints_the_report_and_check_kb_counts_the_entri
     )
     assert check.returncode == 0, check.stdout
     assert "6 national" in check.stdout
+
+
+def _covering(base: Path, fee: str, agency: str) -> None:
+    """The fixture's curated tạm trú entry names the national record 1.004194 it covers."""
+    path = base / "procedures.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("- id: tam-tru\n", "- id: tam-tru\n    codes: ['1.004194', '9.999999']\n")
+    text = text.replace(
+        "    fee: 15.000 đồng (miễn khi nộp trực tuyến theo quy định từng thời kỳ)\n", f"    fee: {fee}\n"
+    )
+    text = text.replace("    agency: Công an cấp xã nơi tạm trú\n", f"    agency: {agency}\n")
+    path.write_text(text, encoding="utf-8")
+
+
+def _check_kb(base: Path) -> subprocess.CompletedProcess:
+    root = HERE.parent
+    return subprocess.run(
+        [sys.executable, str(root / "main.py"), "check-kb", str(base)],
+        capture_output=True, text=True, cwd=root, timeout=120,
+        env={"PATH": "/usr/bin:/bin", "DATABASE_URL": "sqlite://"},
+    )
+
+
+def test_check_kb_warns_where_a_curated_entry_disagrees_with_a_record_it_covers(base):
+    import_national(SAMPLE, base, CRAWLED)
+    _covering(base, fee="15.000 đồng", agency="Phòng Cảnh sát quản lý hành chính Công an cấp tỉnh")
+    done = _check_kb(base)
+    assert done.returncode == 0, done.stdout  # warnings do not block the base
+    lines = done.stdout.splitlines()
+    at = lines.index("  tam-tru:")
+    warnings = lines[at + 1:at + 4]
+    assert warnings[0].startswith("    fee differs from 1.004194: here '15.000 đồng', national '7,000 Việt Nam Đồng")
+    assert warnings[1].startswith("    agency differs from 1.004194: here 'Phòng Cảnh sát")
+    assert warnings[2] == "    covers 9.999999, which the national catalogue does not hold"
+    assert not any("processing_time" in line for line in lines)  # 3 days on both sides
+
+
+def test_check_kb_is_quiet_where_curated_and_national_agree(base):
+    import_national(SAMPLE, base, CRAWLED)
+    _covering(base, fee="7.000 đồng trực tuyến, 10.000 đồng trực tiếp", agency="Công an cấp xã nơi tạm trú")
+    text = (base / "procedures.yaml").read_text(encoding="utf-8").replace(", '9.999999'", "")
+    (base / "procedures.yaml").write_text(text, encoding="utf-8")
+    done = _check_kb(base)
+    assert done.returncode == 0 and "warnings" not in done.stdout, done.stdout
+
+
+def test_the_shipped_catalogue_is_what_the_importer_makes_of_the_shipped_export(tmp_path):
+    sources = HERE.parent / "knowledge" / "sources"
+    shipped = HERE.parent / "knowledge" / "data" / "national"
+    report = import_national(
+        sources / "tthc-national-2026.jsonl.gz", tmp_path, CRAWLED,
+        [sources / "dvc-usage-citizens.json", sources / "dvc-usage-businesses.json"],
+    )
+    assert (report.read, report.imported, len(report.skipped)) == (2642, 2625, 17)
+    made = sorted((tmp_path / "national").glob("*.yaml"))
+    assert [p.name for p in made] == sorted(p.name for p in shipped.glob("*.yaml"))
+    for path in made:
+        assert path.read_bytes() == (shipped / path.name).read_bytes(), f"{path.name}: run import-national again"

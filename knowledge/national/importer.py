@@ -135,7 +135,7 @@ def build_entry(
         return None
     data: dict[str, Any] = {
         "id": entry_id(code),
-        "title": re.sub(r"\s+", " ", title),
+        "title": _title(title, code),
         "code": code,
         "decision": parse.clean(get("so_quyet_dinh")),
         "procedure_type": parse.clean(get("loai_thu_tuc")),
@@ -201,6 +201,14 @@ def build_entry(
         report.skipped.append((code, f"invalid: {'.'.join(map(str, first['loc']))}: {first['msg']}"))
         return None
     return folder if folder in MINISTRIES else OTHER_FILE, to_data(entry)
+
+
+def _title(title: str, code: str) -> str:
+    """The title as a heading: spaces tidied, without a trailing copy of its own code
+    ("… (cấp Tỉnh) ( 1.010727 )") or a closing full stop."""
+    title = re.sub(r"\s+", " ", title).strip()
+    title = re.sub(rf"\s*\(\s*{re.escape(code)}\s*\)$", "", title)
+    return title.rstrip(" .") or title
 
 
 def _prune(value: Any) -> Any:

@@ -367,7 +367,9 @@ def _split_row(segment: str) -> LegalRow | None:
 
 # -- result ---------------------------------------------------------------------------------
 
-_RESULT_CODE = re.compile(r"Mã: [A-Z0-9][\w.\-]*?(?=Từ khóa)")
+# the portal's code of a result (KQ.G19.000492, KQ-G10-KQ00009, 000.00.00.G11-KQ0001, …), up to
+# where the next result's name starts
+_RESULT_CODE = re.compile(r"Mã: [\w.\-]+?(?=$|[A-ZĐ][a-zà-ỹđ]|[ÀÁÂĂÈÉÊÌÍÒÓÔƠÙÚƯÝ][a-zà-ỹđ])")
 
 
 def parse_result(text: str | None) -> str | None:
@@ -376,17 +378,8 @@ def parse_result(text: str | None) -> str | None:
     if not text:
         return None
     text = text.split("Chọn cơ quan thực hiện")[0]
-    names: list[str] = []
-    position = 0
-    for match in _RESULT_CODE.finditer(text):
-        name = clean(text[position:match.start()])
-        if name:
-            names.append(name)
-        tail = text.find("Mô tả", match.end())
-        position = match.end()
-        if tail >= 0:
-            end = text.find(NO_INFO, tail)
-            position = end + len(NO_INFO) if end == tail + len("Mô tả") else tail + len("Mô tả")
-    if not names:
-        return text
-    return "; ".join(names)
+    text = text.split("Từ khóa")[0]
+    names = [clean(part) for part in _RESULT_CODE.split(text)]
+    names = [re.sub(r"\s*(?:;\.?|\./\.)$", "", n) for n in names if n]  # "…;." and "…./." close a cell
+    names = [n for n in names if n]
+    return "; ".join(names) or None
