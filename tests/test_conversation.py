@@ -223,6 +223,8 @@ def test_context_is_stored_per_chat_and_expires_after_30_minutes():
         ("chuyen truong tieu hoc cho con lop 3", "chuyen-truong"),  # the entry is for THCS
         ("Mất thẻ ATM thì làm lại ở đâu?", "the-bhyt"),
         ("xin visa du lịch Mỹ cần giấy tờ gì", "ho-chieu"),
+        ("Mua bảo hiểm xe máy bắt buộc ở đâu", "dang-ky-xe"),
+        ("xin cap chung chi hanh nghe kham benh cho bac si", "tthc-1-003915"),  # auctioneers
     ],
 )
 def test_another_kind_of_the_same_thing_is_not_that_entry(real_matcher, question, not_this):
