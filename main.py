@@ -126,18 +126,31 @@ def _learned_aliases(settings) -> dict[str, str]:
         return {}
 
 
-def _result_json(result) -> dict:
+def _result_json(result, kb) -> dict:
+    """One answer in the evaluation contract: ``outcome`` is answer, clarify, suggest or not_found."""
     from bot.replies import plain_answer
+    from knowledge.matcher import Outcome, codes_of
 
+    def code(entry_id: str | None) -> str | None:
+        codes = codes_of(kb.entries[entry_id]) if entry_id in kb.entries else ()
+        return codes[0] if codes else None
+
+    entry_id = result.entry.id if result.entry else None
+    smalltalk = result.outcome is Outcome.smalltalk
     return {
         "answered": result.answered,
-        "entry_id": result.entry.id if result.entry else None,
+        "entry_id": entry_id,
+        "code": code(entry_id),
+        "codes": list(codes_of(result.entry)),
         "score": result.score,
         "field": result.field,
-        "outcome": result.outcome.value,
+        "outcome": Outcome.not_found.value if smalltalk else result.outcome.value,
+        "smalltalk": result.smalltalk,
+        "followup": result.followup,
         "text": plain_answer(result),
         "suggestions": [
-            {"id": s.entry_id, "title": s.title, "score": s.score} for s in result.suggestions
+            {"id": s.entry_id, "code": code(s.entry_id), "title": s.title, "score": s.score}
+            for s in result.suggestions
         ],
     }
 
@@ -145,18 +158,25 @@ def _result_json(result) -> dict:
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer one question, or one per line of standard input with ``-``."""
     from bot.replies import plain_answer
+    from knowledge.matcher import next_context
 
     matcher = _matcher(args)
     streaming = args.question == "-"
     questions = sys.stdin if streaming else [args.question]
+    context = None  # with --chat, each message is read in the light of the previous answer
     try:
         for line in questions:
             question = line.rstrip("\n")
-            if streaming and not question.strip():
+            if (streaming or args.chat is not None) and not question.strip():
                 continue  # a blank line is no question
-            result = matcher.match(question)
+            result = matcher.match(question, context=context)
+            if args.chat is not None:
+                context = next_context(result, context)
             if args.json:
-                print(json.dumps(_result_json(result), ensure_ascii=False), flush=streaming)
+                row = _result_json(result, matcher.kb)
+                if args.chat is not None:
+                    row["chat"] = args.chat
+                print(json.dumps(row, ensure_ascii=False), flush=streaming)
             else:
                 print(plain_answer(result))
         sys.stdout.flush()
@@ -179,15 +199,51 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    """Print accuracy on the evaluation set."""
-    from knowledge.evaluation import evaluate, load_questions
+    """Print accuracy: the curated set, the blind sets per category, conversations, portal questions."""
+    from knowledge.evaluation import (
+        by_category,
+        conversations_tally,
+        evaluate,
+        load_category_files,
+        load_portal,
+        load_questions,
+    )
 
     matcher = _matcher(argparse.Namespace(config=args.config, no_learned=True))
-    report = evaluate(matcher, load_questions(Path(args.path)))
+    root = Path(args.path)
+    report = evaluate(matcher, load_questions(root))
+    print(f"== curated evaluation ({root})")
     print(report.summary())
     if args.errors:
         for line in report.errors:
             print(line)
+    sets = [(f"blind {name}", root / "blind" / name) for name in ("dev", "holdout")]
+    for title, folder in sets:
+        questions, conversations = load_category_files(folder)
+        if not questions and not conversations:
+            continue
+        print(f"\n== {title}: per category")
+        tallies = by_category(matcher, questions)
+        for name in sorted(tallies, key=lambda n: (n != "all", n)):
+            print(tallies[name].line(name))
+        if conversations:
+            turns = conversations_tally(matcher, conversations)
+            print(turns.line(f"conversations ({len(conversations)})"))
+            tallies["conversations"] = turns
+        if args.errors and "holdout" not in title:  # holdout misses are not read one by one
+            for name, tally in tallies.items():
+                if name != "all":
+                    for line in tally.errors:
+                        print(f"[{name}] {line}")
+    portal = load_portal(root / "portal")
+    if portal:
+        print("\n== real portal questions")
+        tallies = by_category(matcher, portal)
+        for name in sorted(tallies, key=lambda n: (n != "all", n)):
+            print(tallies[name].line(name))
+        if args.errors:
+            for line in tallies["all"].errors:
+                print(f"[portal] {line}")
     return 0
 
 
@@ -228,6 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
     ask.add_argument("--no-learned", action="store_true", help="ignore aliases learned in review")
+    ask.add_argument("--chat", help="play the lines as one conversation of this chat (follow-ups)")
     ask.set_defaults(func=cmd_ask)
 
     ev = sub.add_parser("evaluate", help="accuracy on the evaluation set")

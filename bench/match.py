@@ -58,7 +58,7 @@ def write_synthetic(size: int, folder: Path) -> Path:
     """A base of ``size`` entries: the real ones, then variants of them with a word of their own."""
     real = yaml.safe_load((DATA / "synonyms.yaml").read_text(encoding="utf-8"))
     (folder / "synonyms.yaml").write_text(yaml.safe_dump(real, allow_unicode=True), encoding="utf-8")
-    kb = load_knowledge(DATA)
+    kb = load_knowledge(DATA, national=False)  # national records have fields of their own
     entries = list(kb.entries.values())
     per_file = 2000
     batch: list[dict] = []

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from bot import learned, rebuild
 from bot.config import Settings
+from bot.context import ChatContexts
 from bot.privacy import mask_personal
 from bot.querylog import QueryLogger, new_ref
 from bot.render_national import set_province
@@ -21,6 +22,7 @@ from bot.replies import Reply, match_reply
 from bot.storage import Storage, user_key
 from knowledge import KnowledgeBase, KnowledgeError, Matcher, MatchResult, Thresholds
 from knowledge.cache import load_indexed
+from knowledge.matcher import Context, next_context
 
 log = logging.getLogger(__name__)
 LARGE_BASE = 5000  # entries
@@ -105,6 +107,7 @@ class Assistant:
     learned_version: dict[str, str] = field(default_factory=dict)
     learned_cursor: learned.Cursor = field(default_factory=learned.Cursor)
     channel: str = "telegram"  # what questions are logged as (the console logs "console")
+    contexts: ChatContexts | None = None
     # matching may run in worker threads; teaching and reloading change the matcher
     lock: threading.RLock = field(default_factory=threading.RLock)
     # reloads run one at a time; a reload requested later is never replaced by an earlier one
@@ -138,6 +141,7 @@ class Assistant:
             key=settings.user_key(),
             learned_version=dict(taught),
             learned_cursor=cursor,
+            contexts=ChatContexts(storage),
         )
 
     @property
@@ -156,13 +160,19 @@ class Assistant:
         user_id: int | None,
         chat_type: str = "private",
         channel: str | None = None,
+        chat_id: int | None = None,
     ) -> Answer:
-        """Match a question, log it and build the reply."""
+        """Match a question in the context of its chat, log it and build the reply."""
         started = time.perf_counter()
         # ID, phone and e-mail are masked first: the matcher never needs them, the log never keeps them
         question = mask_personal(text[: self.settings.limits.max_question_chars]) or ""
+        chat = self.user(chat_id) if chat_id is not None else ""
+        context = self._context(chat)
         with self.lock:
-            result = self.matcher.match(question)
+            result = self.matcher.match(question, context=context)
+        after = next_context(result, context)
+        if chat and after is not None and after != context:
+            self.remember(chat, after.entry_id, after.field)
         ref = new_ref()
         reply = match_reply(result, ref)
         latency = (time.perf_counter() - started) * 1000
@@ -174,7 +184,7 @@ class Assistant:
                 "channel": channel or self.channel,
                 "raw_text": question[:4096],
                 "normalized": mask_personal(result.normalized[:4096]),
-                "outcome": result.outcome.value,
+                "outcome": result.outcome.value,  # "smalltalk" rows never go to review
                 "entry_id": result.entry.id if result.entry else None,
                 "field": result.field,
                 "score": result.score,
@@ -201,6 +211,30 @@ class Assistant:
             }
         )
         return ref
+
+    def _context(self, chat: str) -> Context | None:
+        """The chat's previous answer, if recent; none while the database is away."""
+        if not chat or self.contexts is None:
+            return None
+        try:
+            return self.contexts.get(chat)
+        except Exception:
+            log.warning("chat context unavailable", exc_info=True)
+            return None
+
+    def remember(self, chat: str, entry_id: str, field_name: str | None) -> None:
+        """Make an entry the chat's context (a new topic replaces the old one)."""
+        if self.contexts is None or not chat:
+            return
+        try:
+            self.contexts.put(chat, Context(entry_id, field_name))
+        except Exception:
+            log.warning("chat context not stored", exc_info=True)
+
+    def remember_chat(self, chat_id: int | None, entry_id: str, field_name: str | None = None) -> None:
+        """An entry opened from a button becomes the chat's context."""
+        if chat_id is not None:
+            self.remember(self.user(chat_id), entry_id, field_name)
 
     def log_flood(self, text: str, *, user_id: int | None, chat_type: str = "private") -> None:
         """Log a question that flood control left unanswered."""

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from bot import render_national, texts
-from knowledge.schema import METHOD_LABELS, Entry, Fact, LegalDocument, NationalProcedure, Procedure
+from knowledge.schema import METHOD_LABELS, Entry, Fact, LegalDocument, Method, NationalProcedure, Procedure
 
 MAX_MESSAGE = 4096
 MAX_DOCUMENTS_IN_SUMMARY = 8
@@ -124,7 +124,20 @@ def section_lines(proc: Procedure, section: str) -> list[str]:
         return [heading, *(f"{i}. {esc(step)}" for i, step in enumerate(proc.steps, 1))]
     if section == "result":
         return [heading, esc(proc.result)]
+    if section == "channels":
+        return [heading, *_channel_lines(proc)]
     raise KeyError(section)
+
+
+def _channel_lines(proc: Procedure) -> list[str]:
+    """Each way to submit, with its own time, fee and note when it has them."""
+    online = any(c.method == Method.online for c in proc.channels)
+    lines = [esc(texts.ONLINE_YES if online else texts.ONLINE_NO)]
+    for channel in proc.channels:
+        details = [d for d in (channel.processing_time, channel.fee, channel.note) if d]
+        line = f"• {esc(METHOD_LABELS[channel.method])}"
+        lines.append(line + (f": {esc('; '.join(details))}" if details else ""))
+    return lines
 
 
 def _procedure_footer(proc: Procedure) -> list[str]:
@@ -140,10 +153,8 @@ def render_procedure(proc: Procedure, field: str | None = None) -> str:
         return render_national.render(proc, field)
     title = f"📋 {_bold(proc.title)}"
     if field in texts.HEADINGS:
-        lines = [title, "", *section_lines(proc, field), ""]
-        for other in ("processing_time", "fee", "agency"):
-            if other != field:
-                lines.append(f"{_bold(texts.HEADINGS[other])}: {_short_line(proc, other)}")
+        # on a phone: the asked part, one line of context, the rest behind the buttons
+        lines = [title, "", *section_lines(proc, field), "", f"<i>{esc(_one_line(proc.summary))}</i>"]
         return "\n".join(lines + _procedure_footer(proc))
     docs = proc.documents[:MAX_DOCUMENTS_IN_SUMMARY]
     lines = [title, f"<i>{esc(proc.summary)}</i>", "", _bold(texts.HEADINGS["documents"])]
@@ -159,6 +170,12 @@ def render_procedure(proc: Procedure, field: str | None = None) -> str:
 def _short_line(proc: Procedure, field: str) -> str:
     # fee and time lines carry their legal basis wherever they are shown
     return _with_basis(proc, field) if field in ("fee", "processing_time") else esc(_short(proc, field))
+
+
+def _one_line(text: str) -> str:
+    """The first clause of a summary: context under a field answer, not a second answer."""
+    head = text.split(";", 1)[0].strip()
+    return head if head.endswith(".") else head + "."
 
 
 def _short(proc: Procedure, field: str) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot import callbacks, texts
-from bot.render import Button, render_entry, render_section, split_message, to_plain
-from knowledge.matcher import MatchResult, Outcome
+from bot.render import Button, esc, render_entry, render_section, split_message, to_plain
+from knowledge.matcher import NO_FACT, NO_TOPIC, MatchResult, Outcome
 from knowledge.schema import Entry, Procedure
 
 
@@ -61,30 +61,61 @@ def section_reply(entry: Entry, section: str, ref: str = "") -> Reply:
 
 
 def match_reply(result: MatchResult, ref: str = "") -> Reply:
-    """The reply for a matched question: an answer, suggestions or an honest not found."""
+    """The reply for a matched question: an answer, a clarifying question, suggestions,
+    a small-talk reply or an honest not found that says what can be done instead."""
     if result.outcome is Outcome.answer and result.entry is not None:
         return entry_reply(result.entry, result.field, ref)
+    if result.outcome is Outcome.smalltalk:
+        return Reply([texts.SMALLTALK.get(result.smalltalk or "", texts.SMALLTALK["greeting"])])
+    if result.outcome is Outcome.clarify and result.suggestions:
+        part = texts.PARTS.get(result.field or "")
+        question = texts.CLARIFY_FIELD.format(part=part) if part else texts.CLARIFY
+        return Reply([question], _entry_buttons(result, ref))
     if result.outcome is Outcome.suggest and result.suggestions:
-        buttons = [
-            [Button(s.title[:60], callbacks.open_entry(s.entry_id, ref))]
-            for s in result.suggestions[:3]
-        ]
-        return Reply([texts.SUGGEST], buttons)
-    parts = [texts.NOT_FOUND]
-    buttons = [
-        [
-            Button("📋 " + texts.COMMANDS["thutuc"], callbacks.browse("t")),
-        ],
+        return Reply([texts.SUGGEST], _entry_buttons(result, ref))
+    if result.reason == NO_TOPIC:
+        part = texts.PARTS.get(result.field or "", texts.PARTS["documents"])
+        return Reply([texts.NO_TOPIC.format(part=part, example=texts.NO_TOPIC_EXAMPLE)])
+    lines = [texts.NOT_FOUND]
+    buttons: list[list[Button]] = []
+    if result.reason == NO_FACT and result.available:
+        lines = [texts.NO_FACT]
+        for fact in result.available:
+            figures = ", ".join(getattr(fact, "figures", ()) or ()) or getattr(fact, "period", "")
+            lines.append(texts.NO_FACT_ITEM.format(title=esc(fact.title), figures=esc(figures or "")))
+            buttons.append([Button(fact.title[:60], callbacks.open_entry(fact.id, ref))])
+    elif result.suggestions:
+        lines += ["", texts.NEAREST]
+        buttons += _entry_buttons(result, ref)
+    if result.normalized and ref:
+        lines += ["", texts.NOT_FOUND_LOGGED]  # only what really goes to review says so
+    if result.long:
+        lines += ["", texts.NOT_FOUND_SHORTER]
+    lines += ["", texts.NO_FACT_INSTEAD if result.reason == NO_FACT else texts.NOT_FOUND_INSTEAD]
+    buttons += [
+        [Button("📋 " + texts.COMMANDS["thutuc"], callbacks.browse("t"))],
         [Button("📊 " + texts.COMMANDS["chitieu"], callbacks.browse("c"))],
     ]
-    return Reply(parts, buttons)
+    return Reply(["\n".join(lines)], buttons)
+
+
+def _entry_buttons(result: MatchResult, ref: str) -> list[list[Button]]:
+    """One button per offered entry; a field already asked opens at that section."""
+    rows = []
+    for s in result.suggestions[:3]:
+        if result.field in callbacks.CODE_OF_SECTION:
+            data = callbacks.section(s.entry_id, result.field, ref)
+        else:
+            data = callbacks.open_entry(s.entry_id, ref)
+        rows.append([Button(s.title[:60], data)])
+    return rows
 
 
 def plain_answer(result: MatchResult) -> str:
     """The reply as a person would read it in a terminal, suggestions listed."""
     reply = match_reply(result)
     text = reply.text
-    if result.outcome is Outcome.suggest:
+    if result.suggestions and result.outcome is not Outcome.answer:
         text += "\n" + "\n".join(f"  - {s.title} ({s.entry_id})" for s in result.suggestions[:3])
     return text
 

@@ -40,11 +40,53 @@ EXAMPLES = [
 ]
 
 SUGGEST = "Có phải bạn muốn hỏi một trong các thủ tục sau?"
-NOT_FOUND = (
-    "Xin lỗi, tôi chưa có thông tin để trả lời câu hỏi này. "
-    "Câu hỏi đã được ghi lại để bổ sung.\n\n"
-    "Bạn có thể thử hỏi ngắn gọn hơn (ví dụ: <i>đăng ký tạm trú</i>) hoặc xem danh mục /thutuc, /chitieu."
+CLARIFY = "Bạn muốn hỏi thủ tục nào?"
+CLARIFY_FIELD = "Bạn muốn hỏi {part} của thủ tục nào?"
+NOT_FOUND = "Xin lỗi, tôi chưa có thông tin để trả lời câu hỏi này."
+NOT_FOUND_LOGGED = "Câu hỏi đã được ghi lại để bổ sung."
+NOT_FOUND_SHORTER = "Bạn có thể hỏi ngắn gọn hơn, chỉ nêu tên thủ tục (ví dụ: <i>đăng ký tạm trú</i>)."
+NOT_FOUND_INSTEAD = (
+    "Bạn có thể tra cứu mọi thủ tục trên Cổng Dịch vụ công quốc gia (dichvucong.gov.vn) "
+    "hoặc xem danh mục /thutuc, /chitieu."
 )
+NO_FACT_INSTEAD = "Xem các chỉ tiêu, kết quả cải cách theo địa phương: /chitieu."
+NEAREST = "Các mục gần nhất tôi có:"
+NO_TOPIC = "Bạn muốn hỏi {part} của thủ tục nào? Hãy gõ kèm tên thủ tục, ví dụ: <i>{example}</i>."
+NO_TOPIC_EXAMPLE = "lệ phí làm hộ chiếu"
+NO_FACT = "Tôi chưa có số liệu đúng như câu hỏi. Số liệu hiện có:"
+NO_FACT_ITEM = "• {title}: {figures}"
+# What a field is called inside a sentence ("Bạn muốn hỏi lệ phí của thủ tục nào?").
+PARTS = {
+    "documents": "hồ sơ",
+    "processing_time": "thời hạn",
+    "fee": "lệ phí",
+    "agency": "nơi nộp",
+    "requirements": "điều kiện",
+    "result": "kết quả",
+    "legal_basis": "căn cứ pháp lý",
+    "steps": "các bước",
+    "channels": "cách nộp",
+}
+SMALLTALK = {
+    "greeting": (
+        "Xin chào! Bạn cứ gõ câu hỏi về thủ tục hành chính, ví dụ: <i>làm căn cước cần gì</i>."
+    ),
+    "thanks": "Không có gì ạ. Bạn cần hỏi thêm thủ tục nào cứ nhắn nhé.",
+    "who": (
+        "Tôi là <b>Trợ lý TTHC</b>, tra cứu thủ tục hành chính và số liệu cải cách hành chính. "
+        "Thông tin chính thức theo Cổng Dịch vụ công quốc gia (dichvucong.gov.vn)."
+    ),
+    "capabilities": (
+        "Tôi trả lời về thủ tục hành chính: cần giấy tờ gì, mất bao lâu, lệ phí, nộp ở đâu, "
+        "làm trực tuyến được không; và số liệu cải cách hành chính của các địa phương. "
+        "Gõ /thutuc để xem danh mục."
+    ),
+    "rude": "Xin lỗi nếu câu trả lời chưa đúng ý bạn. Bạn gõ lại câu hỏi, tôi sẽ cố gắng trả lời tốt hơn.",
+    "bye": "Chào bạn, hẹn gặp lại!",
+    "ok": "Vâng. Bạn cần hỏi thêm gì cứ nhắn nhé.",
+}
+ONLINE_YES = "Có, thủ tục này nộp trực tuyến được."
+ONLINE_NO = "Thủ tục này chưa nộp trực tuyến được; các cách nộp hiện có:"
 EMPTY_QUESTION = "Bạn hãy gõ câu hỏi bằng chữ, ví dụ: <i>làm căn cước cần gì</i>."
 NON_TEXT = (
     "Tôi chỉ đọc được tin nhắn chữ. Bạn hãy gõ câu hỏi, ví dụ: <i>đăng ký kết hôn cần giấy tờ gì</i>."

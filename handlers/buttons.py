@@ -23,7 +23,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await query.answer(texts.STALE_BUTTON)
             return
         await query.answer()
-        await edit(context, query.message, section_reply(entry, callbacks.SECTION_CODES[code], ref))
+        section = callbacks.SECTION_CODES[code]
+        chat_id = update.effective_chat.id if update.effective_chat else None
+        assistant.remember_chat(chat_id, entry_id, None if section == "summary" else section)
+        await edit(context, query.message, section_reply(entry, section, ref))
     elif data.kind == "e":
         ref, entry_id = data.args
         entry = assistant.kb.entries.get(entry_id)
@@ -31,6 +34,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await query.answer(texts.STALE_BUTTON)
             return
         await query.answer()
+        assistant.remember_chat(update.effective_chat.id if update.effective_chat else None, entry_id)
         if ref:
             assistant.logger.set_chosen(ref, entry_id)
             await edit(context, query.message, entry_reply(entry, ref=ref))

@@ -63,7 +63,7 @@ async def answer_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: 
     typing = asyncio.create_task(_typing_later(update, context, delay))
     ask = functools.partial(
         assistant.ask, text, user_id=user.id if user else None,
-        chat_type=chat.type if chat else "private",
+        chat_type=chat.type if chat else "private", chat_id=chat.id if chat else None,
     )
     try:
         # a large base matches in a worker thread (other chats go on, "typing…" can show);

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import OrderedDict, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -12,8 +13,8 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from knowledge.loader import KnowledgeBase
-from knowledge.normalize import Analysis, Vocabulary, analyse, fold
-from knowledge.schema import Entry, Fact, Procedure
+from knowledge.normalize import Analysis, Vocabulary, analyse, fold, untelex, written_forms
+from knowledge.schema import Entry, Fact, NationalProcedure, Procedure
 
 # How the final score (0-100) weighs its parts: the best single alias (weighted F1 of shared
 # words), the entry's coverage of the question's words, and plain string similarity.
@@ -27,6 +28,31 @@ BIGRAM = 0.25
 # A term in more entries than this (share of the base, at least COMMON_MIN) does not pick candidates.
 COMMON_SHARE = 0.05
 COMMON_MIN = 50
+# A message with more topic words than this tells a story around its question.
+LONG_WORDS = 14
+# Candidates scored in full per question, and how far below the best a rival still makes a short
+# question ambiguous.
+POOL = 30
+PAIR_PICK = 4.0
+AMBIGUOUS_GAP = 10.0
+# Reform facts listed when a question's year or index matches none of a place's.
+AVAILABLE_SHOWN = 6
+# Records of one family within this many points of the best fit the question equally.
+VARIANT_GAP = 10.0
+# Points a national record gives up to a curated entry, and the most the usage weight adds.
+NATIONAL_PRIOR = 3.0
+USAGE_PRIOR = 1.0
+# How much more the words of a long message's last sentence weigh.
+FOCUS = 2.0
+_SENTENCE = re.compile(r"[.?!;\n]+")
+# How much a word of a long message that the entry does not share counts against it.
+OTHER = 0.5
+STORY = 0.1
+# An entry's anchors: terms in this share of its texts (or its title) that few entries use;
+# a word pair counts when at most ANCHOR_PAIRS of the base holds it, a lone word ANCHOR_WORDS.
+ANCHOR_SHARE = 0.3
+ANCHOR_PAIRS = (8, 0.05)
+ANCHOR_WORDS = (6, 0.01)
 # Entries whose per-text index is kept in memory (most recently matched first), and term weights.
 TEXT_INDEX_KEPT = 8192
 # learned aliases taught at once touching more entries than this rebuild the index once
@@ -38,8 +64,19 @@ class Outcome(StrEnum):
     """How sure the matcher is."""
 
     answer = "answer"
+    clarify = "clarify"  # several entries fit equally: ask which one, with buttons
     suggest = "suggest"
     not_found = "not_found"
+    smalltalk = "smalltalk"  # a greeting, thanks or remark: no question to answer
+
+
+# The small-talk kind a message gets when it carries several ("cảm ơn, bot ngu").
+SMALLTALK_ORDER = ("rude", "who", "capabilities", "thanks", "bye", "greeting", "ok")
+# Topic words a small-talk message may carry and still be small talk when nothing matches.
+SMALLTALK_WORDS = 3
+# The reasons of a refusal that the reply explains differently.
+NO_TOPIC = "no_topic"  # a field was asked ("mất bao lâu?") without naming a procedure
+NO_FACT = "no_fact"  # a reform question whose year, index or place matches no fact
 
 
 @dataclass(frozen=True)
@@ -50,6 +87,9 @@ class Thresholds:
     suggest: float = 34.0
     margin: float = 2.0
     sure: float = 90.0
+    related: float = 30.0  # below suggestions, still shown beside a "not found" as the nearest
+    clear_floor: float = 40.0  # a curated entry this far ahead of every rival is answered
+    clear_margin: float = 8.0
 
 
 @dataclass(frozen=True)
@@ -59,6 +99,14 @@ class Suggestion:
     entry_id: str
     title: str
     score: float
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a chat was last answered: the entry and the field it led with."""
+
+    entry_id: str
+    field: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +120,11 @@ class MatchResult:
     field: str | None = None
     score: float = 0.0
     suggestions: tuple[Suggestion, ...] = ()
+    smalltalk: str | None = None  # its kind, when the outcome is small talk
+    followup: bool = False  # answered from the chat's previous entry
+    reason: str | None = None  # why nothing was answered (NO_TOPIC, NO_FACT)
+    available: tuple[Entry, ...] = ()  # for NO_FACT: the facts held on that place and index
+    long: bool = False  # the message tells a story around its question
 
     @property
     def answered(self) -> bool:
@@ -113,6 +166,8 @@ def vocabulary_of(kb: KnowledgeBase) -> Vocabulary:
         fields=syn.fields,
         localities=syn.localities,
         indices=syn.indices,
+        smalltalk=syn.smalltalk,
+        followup=syn.followup,
     )
 
 
@@ -138,11 +193,46 @@ class Matcher:
         self._texts: list[list[str]] = []  # each entry's normalised title and aliases
         self._exact: dict[str, str] = {}
         self._facts: dict[int, _FactKeys] = {}
+        national_codes: dict[str, int] = {}
+        curated_codes: dict[str, int] = {}
+        self._usage: dict[int, int] = {}  # national position -> the portal's usage weight
+        self._forms: dict[int, tuple[dict[str, frozenset], frozenset[str]]] = {}
         for position, (entry_id, entry) in enumerate(kb.entries.items()):
             self._ids.append(entry_id)
             self._titles.append(entry.title)
             self._texts.append(self._index_entry(position, entry))
+            self._remember_forms(position, entry)
+            if isinstance(entry, NationalProcedure):
+                national_codes[entry.code] = position
+                self._usage[position] = entry.usage or 0
+            else:
+                for code in codes_of(entry):
+                    curated_codes.setdefault(code, position)
         self._position = {entry_id: i for i, entry_id in enumerate(self._ids)}
+        # a national record a curated entry covers is answered by that entry, which names its code
+        self._covered_by = {
+            national_codes[code]: position
+            for code, position in curated_codes.items() if code in national_codes
+        }
+        most = max(self._usage.values(), default=0)
+        self._usage_scale = math.log1p(most) or 1.0
+        # place or index -> the facts naming it, for saying what figures the base holds
+        self._facts_naming: dict[str, list[int]] = defaultdict(list)
+        for position, keys in self._facts.items():
+            for key in keys.places | keys.indices:
+                self._facts_naming[key].append(position)
+        self._contrasts = self._contrast_table(kb)
+        self._contrast_first = frozenset(k[0] for k in self._contrasts)
+        # kind -> (ask when unsaid, [(name, title phrases longest first, asked phrases)])
+        self._variant_kinds = [
+            (kind, spec.ask, [
+                (v.name, sorted((fold(t) for t in v.title), key=len, reverse=True),
+                 [fold(a) for a in v.asked])
+                for v in spec.variants
+            ])
+            for kind, spec in kb.synonyms.variants.items()
+        ]
+        self._kinds: dict[int, dict[str, frozenset[str]]] = {}
         self._learned: dict[str, str] = {}
         self._learned_raw: dict[str, str] = {}
         self._learned_added: set[tuple[str, str]] = set()
@@ -157,7 +247,7 @@ class Matcher:
 
     def _index_entry(self, position: int, entry: Entry) -> list[str]:
         """Normalise an entry's texts; remember exact texts and what a fact names."""
-        texts: list[str] = []
+        texts: dict[str, None] = {}  # ordered and deduplicated in one pass: linear in the aliases
         places: set[str] = set()
         years: set[str] = set()
         indices: set[str] = set()
@@ -168,8 +258,7 @@ class Matcher:
             if not analysis.content:
                 continue
             key = analysis.content_text
-            if key not in texts:
-                texts.append(key)
+            texts.setdefault(key)
             places |= analysis.localities
             years |= analysis.years
             indices |= analysis.indices
@@ -182,7 +271,7 @@ class Matcher:
             self._facts[position] = _FactKeys(
                 frozenset(places), frozenset(years), frozenset(indices), frozenset(numbers)
             )
-        return texts
+        return list(texts)
 
     def _terms(self, position: int) -> set[str]:
         """Every index term of one entry."""
@@ -202,8 +291,14 @@ class Matcher:
         self._unknown_idf = float(np.median(idfs)) if idfs else 1.0
         # per entry, built when the entry is first a candidate: each text's total weight
         # (the recall denominator) and which of its texts hold each term
-        self._text_index: OrderedDict[int, tuple[tuple[float, ...], dict[str, tuple[int, ...]]]] = OrderedDict()
+        self._text_index: OrderedDict[int, tuple[tuple[float, ...], dict[str, tuple[int, ...]]]] = (
+            OrderedDict()
+        )
         self._weights: dict[str, float] = {}
+        self._anchors: dict[int, frozenset[str]] = {}
+        total = len(self._texts)
+        self._anchor_pairs = max(ANCHOR_PAIRS[0], ANCHOR_PAIRS[1] * total)
+        self._anchor_words = max(ANCHOR_WORDS[0], ANCHOR_WORDS[1] * total)
         if len(self._texts) <= TEXT_INDEX_KEPT:  # a small base is indexed whole, up front
             for position in range(len(self._texts)):
                 self._texts_of(position)
@@ -232,13 +327,160 @@ class Matcher:
             weights.append(sum(self._term_weight(t) for t in words) or 1.0)
             for term in words:
                 where[term].append(index)
-        # tuples of numbers: the collector stops tracking them, so a cache built while the bot
-        # runs (a large base) adds nothing to its passes
-        built = (tuple(weights), {term: tuple(found) for term, found in where.items()})
+        # tuples of numbers: the collector stops tracking them, so a large cache costs no pauses
+        built = (tuple(weights), {term: tuple(at) for term, at in where.items()})
         self._text_index[position] = built
         if len(self._text_index) > TEXT_INDEX_KEPT:
             self._text_index.popitem(last=False)
         return built
+
+    def _variant_of(self, position: int) -> tuple[str, dict[str, str]]:
+        """A record's title without what tells its variants apart, and its variant of each kind
+        ("Cấp lại thẻ căn cước (thực hiện tại cấp tỉnh)": "thẻ căn cước", lại, tỉnh)."""
+        rest = f" {fold(self._titles[position])} "
+        rest = rest.replace(" thu tuc ", " ", 1)
+        kinds: dict[str, str] = {}
+        for kind, _ask, variants in self._variant_kinds:
+            found = None
+            named = sorted(
+                ((phrase, name) for name, phrases, _ in variants for phrase in phrases),
+                key=lambda item: -len(item[0]),
+            )  # "cấp lại" before "cấp"
+            for phrase, name in named:
+                at = rest.find(f" {phrase} ")
+                # an action names the record ("Cấp lại …"); other kinds may sit anywhere
+                if at >= 0 and (kind != "action" or at == 0):
+                    found = (name, phrase, at)
+                    break
+            if found:
+                name, phrase, at = found
+                rest = rest[:at] + " " + rest[at + len(phrase) + 2:]
+                kinds[kind] = name
+            else:
+                kinds[kind] = next((n for n, phrases, _ in variants if not phrases), "")
+        return " ".join(rest.split()), kinds
+
+    def _pick_variant(self, text: str, ranked: list[Ranked]) -> tuple[str | None, tuple[str, ...]]:
+        """Among national records of one family that fit equally: the one the question names,
+        else the first variant of each kind; several left that differ in an asked kind: them."""
+        if not self._variant_kinds or self._position[ranked[0].entry_id] not in self._usage:
+            return None, ()
+        floor = ranked[0].score - VARIANT_GAP
+        close = [
+            self._position[r.entry_id] for r in ranked
+            if r.score >= floor and self._position[r.entry_id] in self._usage
+        ]
+        if len(close) < 2:
+            return None, ()
+        shapes = {position: self._variant_of(position) for position in close}
+        base = shapes[close[0]][0]
+        members = [p for p in close if shapes[p][0] == base]
+        if len(members) < 2:
+            return None, ()
+        question = f" {fold(text)} "
+        for kind, ask, variants in self._variant_kinds:
+            present = {shapes[p][1][kind] for p in members}
+            if len(present) < 2:
+                continue
+            named = {n for n, _t, asked in variants if any(f" {a} " in question for a in asked)}
+            if named & present:
+                members = [p for p in members if shapes[p][1][kind] in named]
+            elif not ask:
+                first = next(n for n, _t, _a in variants if n in present)
+                members = [p for p in members if shapes[p][1][kind] == first]
+        if len(members) == 1:
+            return self._ids[members[0]], ()
+        if len(members) == len(close) and not any(
+            ask for _k, ask, _v in self._variant_kinds
+            if len({shapes[p][1][_k] for p in members}) > 1
+        ):
+            return None, ()
+        members.sort(key=lambda p: -self._usage.get(p, 0))  # the more used first
+        return None, tuple(self._ids[p] for p in members[:3])
+
+    def _forms_of(self, position: int) -> tuple[dict[str, frozenset], frozenset[str]]:
+        """How an entry's title and aliases write their words (read when it was indexed)."""
+        return self._forms.get(position, _NO_FORMS)
+
+    def _remember_forms(self, position: int, entry: Entry) -> None:
+        forms: dict[str, set] = defaultdict(set)
+        bare: set[str] = set()
+        for text in (entry.title, *entry.aliases):
+            if text.isascii():
+                continue  # written without diacritics: matches every form
+            written, plain = written_forms(text)
+            for word, marks in written.items():
+                forms[word] |= marks
+            bare |= plain
+        if forms:
+            self._forms[position] = ({k: frozenset(v) for k, v in forms.items()}, frozenset(bare))
+
+    def _misread(self, position: int, asked: dict[str, frozenset], shared: set[str]) -> set[str]:
+        """Shared words the entry writes with other diacritics than the question ("vắng" for
+        "vàng", "còn" for "con"): folding made them alike, they are different words."""
+        forms, bare = self._forms_of(position)
+        return {
+            word for word in shared
+            if word in asked and word not in bare and forms.get(word)
+            and not forms[word] & asked[word]
+        }
+
+    def _contrast_table(self, kb: KnowledgeBase) -> dict[tuple[str, ...], tuple[str, str]]:
+        """Folded, expanded phrase -> (group, kind) for every contrast the synonyms name."""
+        table: dict[tuple[str, ...], tuple[str, str]] = {}
+        for group, kinds in kb.synonyms.contrasts.items():
+            for kind, phrases in kinds.items():
+                for phrase in phrases:
+                    words = tuple(self.analyse(phrase).content)
+                    if words:
+                        table[words] = (group, kind)
+        return table
+
+    def _kinds_in(self, texts: list[tuple[str, ...]]) -> dict[str, frozenset[str]]:
+        """Which kinds of each contrast group some texts name."""
+        found: dict[str, set[str]] = defaultdict(set)
+        if not self._contrasts:
+            return {}
+        longest = max(len(k) for k in self._contrasts)
+        first = self._contrast_first
+        for words in texts:
+            for i in range(len(words)):
+                if words[i] not in first:
+                    continue
+                for size in range(1, min(longest, len(words) - i) + 1):
+                    hit = self._contrasts.get(words[i : i + size])
+                    if hit is not None:
+                        found[hit[0]].add(hit[1])
+        return {group: frozenset(kinds) for group, kinds in found.items()}
+
+    def _entry_kinds(self, position: int) -> dict[str, frozenset[str]]:
+        kinds = self._kinds.get(position)
+        if kinds is None:
+            kinds = self._kinds_in([tuple(t.split()) for t in self._texts[position]]) or _NO_KINDS
+            self._kinds[position] = kinds  # most entries name none: one shared empty map
+        return kinds
+
+    def _anchors_of(self, position: int) -> frozenset[str]:
+        """The terms that say what an entry is about ("khai_sinh", "cccd"), not what it shares."""
+        found = self._anchors.get(position)
+        if found is not None:
+            return found
+        texts = self._texts[position]
+        counts: dict[str, int] = defaultdict(int)
+        for text in texts:
+            for term in set(terms_of(text.split())):
+                counts[term] += 1
+        title = set(terms_of(texts[0].split())) if texts else set()
+        least = ANCHOR_SHARE * len(texts)
+        anchors = set()
+        for term, count in counts.items():
+            if count < least and term not in title or term in self.vocab.light:
+                continue
+            limit = self._anchor_pairs if "_" in term else self._anchor_words
+            if self._frequency(term) <= limit and not term.isdigit():
+                anchors.add(term)
+        self._anchors[position] = found = frozenset(anchors)
+        return found
 
     def _reindex_entry(self, position: int, old_terms: set[str]) -> None:
         """Update the postings of one entry whose terms changed, without rebuilding the index."""
@@ -262,6 +504,8 @@ class Matcher:
         self._text_index.pop(position, None)
         for term in new_terms ^ old_terms:
             self._weights.pop(term, None)
+        self._anchors.clear()  # frequencies changed
+        self._kinds.pop(position, None)
 
     def _learn(self, entry_id: str, text: str) -> bool | None:
         """Record a learned alias (the caller updates the index); None if it cannot be used."""
@@ -345,7 +589,12 @@ class Matcher:
 
     def _correct(self, word: str) -> str:
         """A word the base never uses, replaced by a known word it is a typo of (if any)."""
-        if word in self._syllables or len(word) < 4 or word.isdigit():
+        if word in self._syllables or word.isdigit():
+            return word
+        telex = untelex(word)
+        if telex != word and telex in self._syllables:
+            return telex
+        if len(word) < 4:
             return word
         fixed = self._corrections.get(word)
         if fixed is None:
@@ -379,32 +628,118 @@ class Matcher:
                 weighted.append((term, self._unknown_idf * self._scale(term), 0.0))
         return weighted
 
-    def match(self, text: str, limit: int = 3) -> MatchResult:
-        """Match a question against the base."""
+    def match(self, text: str, limit: int = 3, context: Context | None = None) -> MatchResult:
+        """Match a question against the base; ``context`` is the chat's previous answer, if any."""
         analysis = self.analyse(text)
-        field_name = analysis.fields[-1] if analysis.fields else None  # the question word comes last
+        field_name = asked_field(analysis.fields)
         normalized = analysis.content_text
-        if not analysis.content:
-            return MatchResult(Outcome.not_found, text, normalized, field=field_name)
+        topic = self._topic(analysis)
+        long = len(analysis.content) > LONG_WORDS
+        if analysis.small and not topic and len(analysis.content) <= 1:
+            return self._smalltalk(analysis, text)
+        prior = self._entry(context.entry_id) if context else None
+        asks_part = field_name is not None or analysis.followup
+        if prior is not None and asks_part and not topic:
+            # "còn lệ phí thì sao?", "mất bao lâu?": that part of the entry just answered
+            return self._followup(text, normalized, prior, field_name or context.field)
+        if not analysis.content or not topic and field_name:
+            return MatchResult(
+                Outcome.not_found, text, normalized, field=field_name,
+                reason=NO_TOPIC if field_name else None,
+            )
+        if (
+            prior is not None and asks_part
+            and topic <= self._terms(self._position[prior.id])
+            and self._exact.get(normalized) in (None, prior.id)
+        ):
+            # other words the last entry holds: "cho trẻ em thì sao?" after "căn cước"
+            return self._followup(text, normalized, prior, field_name or context.field)
+        result = self._match(analysis, text, field_name, limit)
+        if analysis.small and len(topic) <= SMALLTALK_WORDS and result.outcome in (
+            Outcome.suggest, Outcome.not_found
+        ):
+            # "hay quá, cảm ơn bạn đã giúp": small talk with a few words around it
+            return self._smalltalk(analysis, text)
+        if prior is not None and analysis.followup and field_name is None and result.answered:
+            # "còn hộ chiếu thì sao?": the same question about another entry
+            field_name = context.field if isinstance(result.entry, Procedure) else None
+            return replace(result, field=field_name)
+        return replace(result, long=long) if long else result
+
+    @staticmethod
+    def _smalltalk(analysis: Analysis, text: str) -> MatchResult:
+        kind = min(analysis.small, key=SMALLTALK_ORDER.index)
+        return MatchResult(Outcome.smalltalk, text, analysis.content_text, smalltalk=kind)
+
+    def _followup(self, text: str, normalized: str, entry: Entry, field_name: str | None) -> MatchResult:
+        return MatchResult(
+            Outcome.answer, text, normalized, entry, _field_for(entry, field_name), 100.0,
+            followup=True,
+        )
+
+    def _entry(self, entry_id: str) -> Entry | None:
+        return self.kb.entries[entry_id] if entry_id in self._position else None
+
+    def _topic(self, analysis: Analysis) -> set[str]:
+        """The words that say what a question is about: known to the base, not everyday words."""
+        light = self.vocab.light
+        return {w for w in analysis.content if w in self._postings and w not in light}
+
+    def _match(
+        self, analysis: Analysis, text: str, field_name: str | None, limit: int
+    ) -> MatchResult:
+        normalized = analysis.content_text
         exact = self._exact.get(normalized)
         if exact is not None:
+            exact = self._ids[self._covered_by.get(self._position[exact], self._position[exact])]
             entry = self.kb.entries[exact]
             return MatchResult(
                 Outcome.answer, text, normalized, entry, _field_for(entry, field_name), 100.0
             )
-        ranked = self._rank(analysis)
+        focus = self._focus(text) if len(analysis.content) > LONG_WORDS else None
+        ranked = self._rank(
+            analysis, focus=set(terms_of(list(focus.content))) if focus is not None else None,
+            written=written_forms(text)[0],
+        )
         suggestions = tuple(
             Suggestion(r.entry_id, self._titles[self._position[r.entry_id]], round(r.score, 1))
             for r in ranked[:limit]
         )
         if not ranked:
-            return MatchResult(Outcome.not_found, text, normalized, field=field_name)
+            return self._nothing(analysis, text, field_name)
         best_id, best = ranked[0].entry_id, ranked[0].score
         second = ranked[1].score if len(ranked) > 1 else 0.0
         t = self.thresholds
-        if best >= t.answer and (
+        if best >= t.answer:
+            picked, options = self._pick_variant(text, ranked)
+            if picked is not None:
+                entry = self.kb.entries[picked]
+                return MatchResult(
+                    Outcome.answer, text, normalized, entry, _field_for(entry, field_name),
+                    round(best, 1), suggestions,
+                )
+            if options:
+                offered = tuple(
+                    Suggestion(i, self._titles[self._position[i]], round(best, 1)) for i in options
+                )
+                return MatchResult(
+                    Outcome.clarify, text, normalized, None, field_name, round(best, 1), offered
+                )
+        if best >= t.answer and self._ambiguous(analysis, ranked):
+            fitting = tuple(s for s in suggestions if s.score >= t.answer)
+            return MatchResult(
+                Outcome.clarify, text, normalized, None, field_name, round(best, 1), fitting
+            )
+        # a curated entry far ahead of the national records around it: its words weigh less
+        # among thousands of official titles than among the curated entries alone
+        clear = (
+            best >= t.clear_floor and best - second >= t.clear_margin
+            and self._position[best_id] not in self._usage
+            and len(ranked) > 1 and self._position[ranked[1].entry_id] in self._usage
+        )
+        if clear or best >= t.answer and (
             best - second >= t.margin or best >= t.sure or self._only_longer_rivals(ranked)
-        ) and not self._ambiguous(analysis, ranked):
+        ):
             entry = self.kb.entries[best_id]
             return MatchResult(
                 Outcome.answer, text, normalized, entry, _field_for(entry, field_name),
@@ -415,12 +750,47 @@ class Matcher:
                 Outcome.suggest, text, normalized, None, field_name, round(best, 1),
                 tuple(s for s in suggestions if s.score >= t.suggest),
             )
+        nothing = self._nothing(analysis, text, field_name)
+        if nothing.reason:
+            return nothing
         return MatchResult(
-            Outcome.not_found, text, normalized, None, field_name, round(best, 1), suggestions
+            Outcome.not_found, text, normalized, None, field_name, round(best, 1),
+            tuple(s for s in suggestions if s.score >= t.related),
         )
 
-    def _rank(self, analysis: Analysis, pool: int = 20) -> list[Ranked]:
+    def _nothing(self, analysis: Analysis, text: str, field_name: str | None) -> MatchResult:
+        """Not found; for a reform question on a place or index the base holds, what it holds."""
+        available: list[Entry] = []
+        if analysis.localities or analysis.indices:
+            named = analysis.localities or analysis.indices
+            positions = sorted({p for key in named for p in self._facts_naming.get(key, ())})
+            for position in positions:
+                keys = self._facts[position]
+                if analysis.localities and not analysis.localities & keys.places:
+                    continue
+                if analysis.indices and not analysis.indices & keys.indices:
+                    continue
+                if analysis.localities and analysis.indices or analysis.years:
+                    available.append(self.kb.entries[self._ids[position]])
+                    if len(available) == AVAILABLE_SHOWN:
+                        break
+        return MatchResult(
+            Outcome.not_found, text, analysis.content_text, None, field_name,
+            reason=NO_FACT if available else None, available=tuple(available),
+        )
+
+    def _focus(self, text: str) -> Analysis | None:
+        """A long message's last sentence: people ask at the end of their story."""
+        sentences = [s for s in _SENTENCE.split(text) if len(s.split()) >= 3]
+        return self.analyse(sentences[-1]) if len(sentences) >= 2 else None
+
+    def _rank(
+        self, analysis: Analysis, pool: int = POOL, focus: set[str] | None = None,
+        written: dict[str, frozenset] | None = None,
+    ) -> list[Ranked]:
         terms = self._weighted_terms(analysis)
+        if focus:
+            terms = [(t, w * FOCUS if t in focus else w, k) for t, w, k in terms]
         query_weight = sum(w for _, w, _ in terms) or 1.0
         matched = {t: w * s for t, w, s in terms if s > 0}
         # candidates come from the terms that tell entries apart; a term in a great many entries
@@ -429,19 +799,41 @@ class Matcher:
         telling = {t: v for t, v in matched.items() if self._frequency(t) <= crowded} or matched
         scores = np.zeros(len(self._ids), dtype=np.float32)
         for term, value in telling.items():
-            scores[self._postings[term]] += value
+            # a word pair found says more about a candidate than its two words found apart
+            scores[self._postings[term]] += value * (PAIR_PICK if "_" in term else 1.0)
         hit = np.flatnonzero(scores)
         if hit.size == 0:
             return []
         if hit.size > pool:
             hit = hit[np.argpartition(scores[hit], -pool)[-pool:]]
         raw_text = analysis.content_text
+        # in a long message the story around the question weighs little against what matches
+        story = STORY if len(analysis.content) > LONG_WORDS else 1.0
+        light = self.vocab.light
+        told = sum(
+            w for t, w, known in terms
+            if not known or all(part in light or part.isdigit() for part in t.split("_"))
+        )
+        # story words (everyday, unknown to the base) weigh least; other unshared words less
+        other = OTHER if story < 1 else 1.0
+
+        def share(shared: float) -> float:
+            rest = max(query_weight - told - shared, 0.0)
+            return shared / (shared + other * rest + story * told) if shared else 0.0
+
         ranked: list[Ranked] = []
+        asked = set(matched)
+        # a story names many things; only a question's own kinds rule entries out
+        kinds = self._kinds_in([analysis.content]) if story == 1.0 else {}
         for position in hit.tolist():
-            if not self._compatible(position, analysis):
+            if not self._compatible(position, analysis, kinds):
                 continue
+            # a long message shares words with many entries; only an entry's own topic counts
+            anchors = self._anchors_of(position) if story < 1 and position not in self._facts else ()
+            if anchors and not anchors & asked:
+                continue  # only generic words shared ("giấy phép", "thẻ", "lần đầu")
             weights, where = self._texts_of(position)
-            coverage = sum(v for t, v in matched.items() if t in where) / query_weight
+            coverage = share(sum(v for t, v in matched.items() if t in where))
             common = [0.0] * len(weights)
             for term, value in matched.items():
                 for index in where.get(term, ()):
@@ -449,17 +841,33 @@ class Matcher:
             best_f = best_precision = 0.0
             for shared, weight in zip(common, weights, strict=True):
                 if shared > 0:
-                    precision = shared / query_weight
+                    precision = share(shared)
                     recall = shared / weight
                     f1 = 2 * precision * recall / (precision + recall)
                     if f1 > best_f:
                         best_f, best_precision = f1, precision
             closeness = process.extractOne(raw_text, self._texts[position], scorer=fuzz.ratio)[1]
             score = 100 * (W_ALIAS * best_f + W_COVERAGE * coverage) + W_FUZZY * closeness
+            if written:
+                misread = self._misread(position, written, {t for t in matched if t in where})
+                if misread:
+                    score *= 1 - sum(matched[t] for t in misread) / query_weight
+            if position in self._usage:
+                # a record written for the portal, not for how people ask, yields to a curated
+                # entry that fits as well; between records, the more used one comes first
+                score += USAGE_PRIOR * math.log1p(self._usage[position]) / self._usage_scale
+                score -= NATIONAL_PRIOR
             overlap = (round(best_precision, 6), round(coverage, 6))
-            ranked.append(Ranked(self._ids[position], score, overlap))
+            owner = self._covered_by.get(position, position)
+            ranked.append(Ranked(self._ids[owner], score, overlap))
         ranked.sort(key=lambda item: (-item.score, self._position[item.entry_id]))
-        return ranked
+        seen: set[str] = set()
+        unique = []
+        for item in ranked:  # a curated entry keeps the best of its own and its records' scores
+            if item.entry_id not in seen:
+                seen.add(item.entry_id)
+                unique.append(item)
+        return unique
 
     @staticmethod
     def _only_longer_rivals(ranked: list[Ranked]) -> bool:
@@ -477,7 +885,8 @@ class Matcher:
         if not words or len(words) > 2:
             return False
         best, second = (self._terms(self._position[r.entry_id]) for r in ranked[:2])
-        return words <= best and words <= second and ranked[1].score >= self.thresholds.answer
+        close = ranked[1].score >= max(self.thresholds.answer, ranked[0].score - AMBIGUOUS_GAP)
+        return words <= best and words <= second and close
 
     def _scale(self, term: str) -> float:
         """How much of its weight a term keeps: word pairs less, everyday words and numbers less."""
@@ -496,16 +905,24 @@ class Matcher:
                 self._weights[term] = weight
         return weight
 
-    def _compatible(self, position: int, analysis: Analysis) -> bool:
-        """A question that names another place, year, index or figure is not about that fact."""
+    def _compatible(
+        self, position: int, analysis: Analysis, kinds: dict[str, frozenset[str]] | None = None
+    ) -> bool:
+        """A question that names another place, year, index or figure is not about that fact;
+        one that names another kind of a thing (``kinds``) is not about that entry."""
+        if kinds:
+            named = self._entry_kinds(position)
+            if any(named.get(group) and not named[group] & asked for group, asked in kinds.items()):
+                return False  # "chuyển trường tiểu học" is not the THCS transfer
         keys = self._facts.get(position)
         if keys is None:
-            return True
+            # a place or index with a year asks for a reform figure, not for a procedure
+            return not (analysis.years and (analysis.localities or analysis.indices))
         if analysis.localities and not analysis.localities & keys.places:
             return False
         if analysis.years and not analysis.years & keys.years:
             return False
-        if analysis.indices and keys.indices and not analysis.indices & keys.indices:
+        if analysis.indices and not analysis.indices & keys.indices:
             return False
         numbers = {t for t in analysis.content if t.isdigit()} - analysis.years
         return numbers <= keys.numbers
@@ -515,7 +932,7 @@ class Matcher:
         analysis = self.analyse(text)
         if not analysis.content:
             return []
-        ranked = self._rank(analysis, pool=max(limit, 20))
+        ranked = self._rank(analysis, pool=max(limit, POOL))
         return [
             Suggestion(r.entry_id, self._titles[self._position[r.entry_id]], round(r.score, 1))
             for r in ranked[:limit]
@@ -524,6 +941,32 @@ class Matcher:
     def learned_texts(self) -> dict[str, str]:
         """Learned aliases as taught (text -> entry id)."""
         return dict(self._learned_raw)
+
+def asked_field(fields: tuple[str, ...]) -> str | None:
+    """The part a question asks for: the first one it names ("ở đâu và mất bao lâu" asks where
+    first); "làm thế nào" (the steps) only when it names nothing more precise."""
+    precise = [f for f in fields if f != "steps"]
+    return precise[-1] if precise else (fields[-1] if fields else None)
+
+
+_NO_FORMS: tuple[dict, frozenset] = ({}, frozenset())
+_NO_KINDS: dict[str, frozenset[str]] = {}
+
+
+def next_context(result: MatchResult, previous: Context | None) -> Context | None:
+    """What a chat's context becomes after a result: an answer sets it, anything else keeps it."""
+    if result.outcome is Outcome.answer and result.entry is not None:
+        return Context(result.entry.id, result.field)
+    return previous
+
+
+def codes_of(entry: Entry | None) -> tuple[str, ...]:
+    """The national codes an entry answers for: its own, then those it covers."""
+    if not isinstance(entry, Procedure):
+        return ()
+    own = (entry.code,) if entry.code else ()
+    return tuple(dict.fromkeys((*own, *entry.codes)))
+
 
 def _extra_texts(entry: Entry) -> list[str]:
     """Other texts that name an entry: a fact's place and period help it be found."""

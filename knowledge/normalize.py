@@ -40,6 +40,46 @@ def fold(text: str) -> str:
     return _NON_WORD.sub(" ", text.translate(_FOLD).lower()).strip()
 
 
+_TELEX_MARKS = re.compile(r"(?<=[a-z])[sfrxj]$")
+_TELEX_LETTERS = (("dd", "d"), ("aa", "a"), ("ee", "e"), ("oo", "o"), ("aw", "a"), ("ow", "o"),
+                  ("uw", "u"), ("w", "u"))
+
+
+def untelex(word: str) -> str:
+    """A folded word typed with Telex keystrokes left in ("hooj" for "hộ", "laf" for "là"),
+    without them. No Vietnamese syllable ends in s, f, r, x or j, nor holds "dd" or "w"."""
+    plain = _TELEX_MARKS.sub("", word)
+    for keys, letter in _TELEX_LETTERS:
+        plain = plain.replace(keys, letter)
+    return plain
+
+
+_WORD = re.compile(r"\w+")
+
+
+def marks_of(word: str) -> tuple[str, ...]:
+    """A word's diacritics whatever their placement ("hoà" and "hòa" alike): tone and vowel
+    marks, and đ. Empty for a word typed without any."""
+    decomposed = unicodedata.normalize("NFD", word.lower())
+    marks = tuple(sorted(c for c in decomposed if unicodedata.combining(c)))
+    return (*marks, "đ") if "đ" in decomposed else marks
+
+
+def written_forms(text: str) -> tuple[dict[str, frozenset[tuple[str, ...]]], frozenset[str]]:
+    """How a text writes its words: folded word -> the diacritics it carries, and the folded
+    words written without any (those match every form)."""
+    forms: dict[str, set[tuple[str, ...]]] = {}
+    bare: set[str] = set()
+    for word in _WORD.findall(unicodedata.normalize("NFC", text)):  # NFD splits words at marks
+        marks = marks_of(word)
+        key = fold(word)
+        if marks:
+            forms.setdefault(key, set()).add(marks)
+        else:
+            bare.add(key)
+    return {k: frozenset(v) for k, v in forms.items()}, frozenset(bare)
+
+
 def nfc(text: str) -> str:
     """Canonical composed form of a text, for display and storage."""
     return unicodedata.normalize("NFC", text)
@@ -60,6 +100,12 @@ class Vocabulary:
     expand_reach: dict[str, int] = field(default_factory=dict)
     marks: dict[tuple[str, ...], tuple[str, str]] = field(default_factory=dict)
     mark_reach: dict[str, int] = field(default_factory=dict)
+    # a one-word filler -> the diacritics it is written with ("được"): "dược" is another word
+    filler_marks: dict[str, frozenset[tuple[str, ...]]] = field(default_factory=dict)
+    # the diacritics of an expansion's words as the synonyms write them ("thị thực" for "visa")
+    expansion_marks: dict[tuple[str, ...], tuple] = field(default_factory=dict)
+    followup_lead: frozenset[tuple[str, ...]] = frozenset()
+    followup_tail: frozenset[tuple[str, ...]] = frozenset()
 
     @classmethod
     def build(
@@ -72,6 +118,8 @@ class Vocabulary:
         fields: dict[str, list[str]],
         localities: dict[str, list[str]],
         indices: dict[str, list[str]] | None = None,
+        smalltalk: dict[str, list[str]] | None = None,
+        followup: dict[str, list[str]] | None = None,
     ) -> Vocabulary:
         """Fold every key once so that matching works on folded tokens only.
 
@@ -90,10 +138,13 @@ class Vocabulary:
             return tuple(expand(fold(text).split(), draft))
 
         expansions = dict(canonical)
+        expansion_marks: dict[tuple[str, ...], tuple[tuple[str, ...] | None, ...]] = {}
         for short, full in {**abbreviations, **phrases}.items():
             key = tuple(fold(short).split())
             if key and fold(full) and key not in canonical:
                 expansions[key] = compact(full)
+                if list(expansions[key]) == fold(full).split():  # its words as written
+                    expansion_marks[key] = tuple(_typed_marks(full, fold(full).split()))
         draft = cls(expansions=dict(expansions), expand_reach=_reach(expansions))
         filler_set = frozenset(compact(f) for f in fillers if fold(f))
         field_map = {compact(p): name for name, ps in fields.items() for p in ps if fold(p)}
@@ -109,7 +160,10 @@ class Vocabulary:
             for p in [name, *ps]
             if fold(p)
         }
-        keys = [*expansions, *filler_set, *field_map, *locality_map, *index_map]
+        small_map = {
+            compact(p): kind for kind, ps in (smalltalk or {}).items() for p in ps if fold(p)
+        }
+        keys = [*expansions, *filler_set, *field_map, *locality_map, *index_map, *small_map]
         # one table for the marks a question can carry; earlier kinds win on the same words
         marks: dict[tuple[str, ...], tuple[str, str]] = {}
         for kind, table in (
@@ -117,6 +171,7 @@ class Vocabulary:
             ("place", locality_map),
             ("filler", dict.fromkeys(filler_set, "")),
             ("field", field_map),
+            ("small", small_map),  # a whole greeting or thanks wins over its filler words
         ):
             marks.update({key: (kind, value) for key, value in table.items()})
         return cls(
@@ -130,7 +185,21 @@ class Vocabulary:
             expand_reach=_reach(expansions),
             marks=marks,
             mark_reach=_reach(marks),
+            filler_marks=_filler_marks(fillers),
+            expansion_marks=expansion_marks,
+            followup_lead=frozenset(tuple(fold(p).split()) for p in (followup or {}).get("lead", ())),
+            followup_tail=frozenset(tuple(fold(p).split()) for p in (followup or {}).get("tail", ())),
         )
+
+
+def _filler_marks(fillers: list[str]) -> dict[str, frozenset[tuple[str, ...]]]:
+    """The diacritics each one-word filler is written with (none for "ok", "bot")."""
+    forms: dict[str, set[tuple[str, ...]]] = {}
+    for filler in fillers:
+        words = filler.split()
+        if len(words) == 1 and marks_of(words[0]):
+            forms.setdefault(fold(filler), set()).add(marks_of(words[0]))
+    return {word: frozenset(marks) for word, marks in forms.items()}
 
 
 def _reach(keys) -> dict[str, int]:
@@ -153,6 +222,8 @@ class Analysis:
     localities: frozenset[str]
     years: frozenset[str]
     indices: frozenset[str] = frozenset()
+    small: tuple[str, ...] = ()  # small-talk kinds the message carries ("greeting", "thanks"…)
+    followup: bool = False  # the message opens or closes like a question about the last answer
 
     @property
     def text(self) -> str:
@@ -187,19 +258,59 @@ def expand(tokens: list[str], vocab: Vocabulary) -> list[str]:
     return out
 
 
+def _typed_marks(text: str, words: list[str]) -> list[tuple[str, ...] | None]:
+    """The diacritics typed on each folded word (None where they cannot be told)."""
+    marks: list[tuple[str, ...] | None] = []
+    for chunk in _WORD.findall(unicodedata.normalize("NFC", text)):
+        typed = marks_of(chunk)
+        marks.extend(typed for _ in fold(chunk).split())
+    return marks if len(marks) == len(words) else [None] * len(words)
+
+
+def _expand_marked(
+    tokens: list[str], marks: list[tuple[str, ...] | None], vocab: Vocabulary
+) -> tuple[list[str], list[tuple[str, ...] | None]]:
+    """``expand``, keeping each untouched word's typed diacritics."""
+    out: list[str] = []
+    out_marks: list[tuple[str, ...] | None] = []
+    reach, table = vocab.expand_reach, vocab.expansions
+    i, n = 0, len(tokens)
+    while i < n:
+        longest = reach.get(tokens[i], 0)
+        for size in range(min(longest, n - i), 0, -1):
+            key = tuple(tokens[i : i + size])
+            hit = table.get(key)
+            if hit is not None:
+                out.extend(hit)
+                out_marks.extend(vocab.expansion_marks.get(key) or [None] * len(hit))
+                i += size
+                break
+        else:
+            out.append(tokens[i])
+            out_marks.append(marks[i])
+            i += 1
+    return out, out_marks
+
+
 def analyse(
     text: str, vocab: Vocabulary, correct: Callable[[str], str] | None = None
 ) -> Analysis:
     """Fold, correct typos, expand and split a question into topic words, field cues, places, years."""
     folded = fold(text)
-    words = folded.split()
+    all_words = folded.split()
+    words, followup = strip_followup(all_words, vocab)
+    typed = _typed_marks(text, all_words)
+    start = next((i for i in range(len(all_words) - len(words) + 1)
+                  if all_words[i : i + len(words)] == words), 0)
+    typed = typed[start : start + len(words)]
     if correct is not None:
         words = [correct(word) for word in words]
-    tokens = expand(words, vocab)
+    tokens, typed = _expand_marked(words, typed, vocab)
     content: list[str] = []
     fields: list[str] = []
     localities: set[str] = set()
     indices: set[str] = set()
+    small: list[str] = []
     reach, marks = vocab.mark_reach, vocab.marks
     i, n = 0, len(tokens)
     while i < n:
@@ -210,6 +321,9 @@ def analyse(
             if mark is None:
                 continue
             kind, value = mark
+            if kind == "filler" and size == 1 and typed[i] and tokens[i] in vocab.filler_marks \
+                    and typed[i] not in vocab.filler_marks[tokens[i]]:
+                continue  # "dược" (pharmacy) typed with its marks is not the filler "được"
             if kind == "field":
                 if value not in fields:
                     fields.append(value)
@@ -219,6 +333,8 @@ def analyse(
             elif kind == "index":
                 indices.add(value)
                 content.extend(key)
+            elif kind == "small":
+                small.append(value)
             break
         else:
             size = 1
@@ -233,4 +349,39 @@ def analyse(
         localities=frozenset(localities),
         years=years,
         indices=frozenset(indices),
+        small=tuple(small),
+        followup=followup,
     )
+
+
+def strip_followup(words: list[str], vocab: Vocabulary) -> tuple[list[str], bool]:
+    """Drop the opening "còn"/"vậy" and closing "thì sao" of a message about the last answer.
+
+    An opening word counts only when a closing one is there too, or a field cue follows it
+    ("còn lệ phí?"): "con" alone is also "child", as in "con mới sinh".
+    """
+    tail = next(
+        (len(t) for t in sorted(vocab.followup_tail, key=len, reverse=True)
+         if len(words) > len(t) and tuple(words[-len(t):]) == t),
+        0,
+    )
+    rest = words[: len(words) - tail] if tail else words
+    lead = next(
+        (len(t) for t in sorted(vocab.followup_lead, key=len, reverse=True)
+         if len(rest) > len(t) and tuple(rest[: len(t)]) == t),
+        0,
+    )
+    if lead and not tail and not _starts_with_field(rest[lead:], vocab):
+        lead = 0
+    if not lead and not tail:
+        return words, False
+    return rest[lead:], True
+
+
+def _starts_with_field(words: list[str], vocab: Vocabulary) -> bool:
+    """The words begin with a phrase that asks for a field ("lệ phí", "mất bao lâu")."""
+    for size in range(min(vocab.mark_reach.get(words[0], 0) if words else 0, len(words)), 0, -1):
+        mark = vocab.marks.get(tuple(expand(words[:size], vocab)))
+        if mark is not None and mark[0] == "field":
+            return True
+    return False

@@ -200,6 +200,21 @@ NATIONAL_FIELDS: dict[str, str] = {
 }
 
 
+class Variant(Strict):
+    """One variant of a family of records: how titles name it, how questions ask for it."""
+
+    name: Text
+    title: list[Text]
+    asked: list[Text] = Field(default_factory=list)
+
+
+class VariantKind(Strict):
+    """One way records of a family differ; ``ask``: when the question does not say, ask."""
+
+    ask: bool = False
+    variants: list[Variant]
+
+
 class Synonyms(Strict):
     """Abbreviations, colloquial phrases, filler words, field cues and place names.
 
@@ -213,9 +228,22 @@ class Synonyms(Strict):
     fields: dict[
         Literal[
             "documents", "processing_time", "fee", "agency",
-            "requirements", "result", "legal_basis", "steps",
+            "requirements", "result", "legal_basis", "steps", "channels",
         ],
         list[str],
     ] = Field(default_factory=dict)
     localities: dict[str, list[str]] = Field(default_factory=dict)
     indices: dict[str, list[str]] = Field(default_factory=dict)
+    # Messages that are conversation, not a question: greetings, thanks, "who are you", insults.
+    smalltalk: dict[
+        Literal["greeting", "thanks", "who", "capabilities", "rude", "bye", "ok"], list[str]
+    ] = Field(default_factory=dict)
+    # Kinds of one thing (school levels, vehicles, papers): a question naming one kind is not about
+    # an entry that names only others of the same group.
+    contrasts: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    # How near-identical national records differ: each kind lists its variants, the first a
+    # citizen most likely means first; each variant is the phrases that name it in a title and
+    # the words a question picks it with ("mất" picks "cấp lại").
+    variants: dict[str, VariantKind] = Field(default_factory=dict)
+    # Words that open ("còn", "vậy") or close ("thì sao") a message about the previous answer.
+    followup: dict[Literal["lead", "tail"], list[str]] = Field(default_factory=dict)

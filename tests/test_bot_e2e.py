@@ -95,16 +95,16 @@ async def test_section_buttons_edit_the_message_in_place(bot):
     assert len(bot.api.messages_in(USER)) == 1  # edited, not sent again
 
 
-async def test_medium_confidence_offers_suggestions(bot):
+async def test_a_question_several_entries_fit_gets_one_clarifying_question(bot):
     [reply] = await bot.ask(USER, "chứng thực")
-    assert reply["text"] == texts.SUGGEST
+    assert reply["text"] == texts.CLARIFY
     suggestions = _buttons(reply)
     assert 1 <= len(suggestions) <= 3
     await bot.tap(USER, reply, suggestions[0]["callback_data"])
     opened = bot.api.messages[(USER, reply["message"]["message_id"])]
     assert opened["text"].startswith("📋 ")
     [row] = await _rows(bot)
-    assert row.outcome == "suggest" and row.chosen_entry_id
+    assert row.outcome == "clarify" and row.chosen_entry_id
 
 
 async def test_not_found_is_honest_offers_browsing_and_is_kept(bot):

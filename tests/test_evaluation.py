@@ -29,9 +29,9 @@ def test_top1_accuracy_and_refusals(curated_matcher):
 
 
 def test_the_shipped_base_with_the_national_catalogue_holds_its_measured_floor(real_matcher):
-    # Measured when the catalogue was first shipped: national titles take some curated questions
-    # and answer some near misses the set calls out of scope. A floor, to be raised, never lowered.
+    # National titles take some curated questions and answer some near misses the set calls out
+    # of scope (counted apart: the labels predate the catalogue). A floor, to be raised, never lowered.
     report = evaluate(real_matcher, load_questions(EVAL))
     print(report.summary())
-    assert report.top1 >= 0.91, "\n".join(report.errors)
-    assert report.refusal_recall >= 0.74, "\n".join(e for e in report.errors if e.startswith("ANSWERED"))
+    assert report.top1 >= 0.945, "\n".join(report.errors)
+    assert report.refusal_recall >= 0.90, "\n".join(e for e in report.errors if e.startswith("ANSWERED"))

@@ -97,3 +97,50 @@ def test_huge_input_is_cut_and_still_answered_fast(real_matcher):
     result = real_matcher.match(text[:500])
     assert time.perf_counter() - started < 1.0
     assert result.entry is None or result.entry.id == "tam-tru"
+
+
+class _CountingText(str):
+    """A text that counts how often it is compared for equality."""
+
+    compared = 0
+
+    def __eq__(self, other: object) -> bool:
+        type(self).compared += 1
+        return str.__eq__(self, other)
+
+    __hash__ = str.__hash__
+
+
+def test_indexing_is_linear_in_one_entrys_aliases(small_kb):
+    """Each alias of an entry is compared a bounded number of times, however many it has."""
+    from dataclasses import replace
+
+    from knowledge.loader import KnowledgeBase
+
+    many = 4000
+    entry = small_kb.entries["khai-sinh"]
+    big = replace(
+        small_kb,
+        entries={**small_kb.entries, "khai-sinh": entry.model_copy(
+            update={"aliases": [f"khai sinh mau {i}" for i in range(many)] * 2})},
+        catalogue=(),
+    )
+    assert isinstance(big, KnowledgeBase)
+
+    class Counting(Matcher):
+        def analyse(self, text):
+            analysis = super().analyse(text)
+
+            class Wrapped:
+                content_text = _CountingText(analysis.content_text)
+
+                def __getattr__(self, name):
+                    return getattr(analysis, name)
+
+            return Wrapped()
+
+    _CountingText.compared = 0
+    matcher = Counting(big)
+    assert _CountingText.compared <= 4 * many  # a list membership test would make ~many²/2
+    assert len(matcher._texts[matcher._position["khai-sinh"]]) == many + 1
+    assert matcher.match("khai sinh mau 17").entry.id == "khai-sinh"

@@ -63,3 +63,24 @@ def test_typos_are_corrected_towards_known_words(real_matcher):
 )
 def test_field_cues(real_matcher, question, field):
     assert real_matcher.analyse(question).fields[-1] == field
+
+
+def test_telex_keystrokes_left_in_a_word_are_dropped():
+    from knowledge.normalize import untelex
+
+    assert [untelex(w) for w in ("laf", "hooj", "chieeu", "ddawng", "kys")] == [
+        "la", "ho", "chieu", "dang", "ky",
+    ]
+    assert untelex("khai") == "khai"
+
+
+def test_telex_typed_question_is_understood(real_matcher):
+    result = real_matcher.match("laf hooj chieeu mat bao lau")
+    assert (result.entry.id, result.field) == ("ho-chieu", "processing_time")
+
+
+def test_a_word_typed_with_other_diacritics_than_a_filler_is_kept(real_matcher):
+    """"được" is a filler; "dược" (pharmacy) typed with its own marks is a topic word."""
+    assert "duoc" in real_matcher.analyse("chứng chỉ hành nghề dược").content
+    assert "duoc" not in real_matcher.analyse("làm căn cước được không").content
+    assert "duoc" not in real_matcher.analyse("lam can cuoc duoc khong").content  # no marks: a filler
