@@ -6,7 +6,7 @@ import pytest
 
 from bot.render import render_procedure, render_section, visible
 from knowledge.schema import NationalProcedure, Procedure
-from tests.harness import running_bot
+from tests.harness import button, running_bot
 
 USER = 1101
 
@@ -75,5 +75,8 @@ async def test_a_fee_question_answers_with_the_basis_and_the_date_checked(bot):
     assert lines[0] == "📋 Cấp giấy phép xây dựng nhà ở riêng lẻ"
     assert lines[2] == "💰 Phí, lệ phí"
     assert lines[3].endswith("(theo Thông tư 85/2019/TT-BTC)")
-    assert "(theo Luật Xây dựng 50/2014/QH13)" in _line(text, "⏱ Thời hạn giải quyết:")
     assert "Thông tin được kiểm tra ngày 01/12/2026." in text
+    # the time limit is one tap away, and carries its basis there too
+    await bot.tap(USER, reply, button(reply, "Thời hạn")["callback_data"])
+    shown = bot.api.messages[(USER, reply["message"]["message_id"])]
+    assert "(theo Luật Xây dựng 50/2014/QH13)" in visible(shown["text"])

@@ -40,3 +40,19 @@ def test_a_context_is_shared_by_every_storage_on_the_database_and_expires(contex
     assert contexts.get(chat, now=now + dt.timedelta(minutes=40)) is None
     contexts.forget_older(now=now + dt.timedelta(days=1))
     other.storage.close()
+
+
+def test_while_the_database_is_away_contexts_live_in_memory_and_it_is_not_asked_each_time(tmp_path):
+    contexts = ChatContexts(Storage(f"sqlite:///{tmp_path}/test.db"))
+    attempts = []
+
+    def away():
+        attempts.append(1)
+        raise OSError("database unavailable")
+
+    contexts.storage.session = away  # every read and write fails, as with a server that is down
+    now = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
+    contexts.put("chat", Context("ho-chieu", "fee"), now=now)
+    assert contexts.get("chat", now=now + dt.timedelta(minutes=1)) == Context("ho-chieu", "fee")
+    assert contexts.get("chat", now=now + dt.timedelta(minutes=31)) is None
+    assert len(attempts) == 1  # one failure, then the database is left alone for a while

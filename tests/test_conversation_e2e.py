@@ -84,9 +84,9 @@ async def test_small_talk_gets_a_short_reply_and_is_logged_as_small_talk(bot):
     assert rude["text"] == texts.SMALLTALK["rude"]
     rows = await _rows(bot)
     assert [r.outcome for r in rows] == ["smalltalk"] * 3
-    from bot.review import review_groups
+    from bot.review import review_page
 
-    assert review_groups(bot.assistant.storage) == []
+    assert review_page(bot.assistant.storage).groups == []
 
 
 async def test_the_refusal_goes_to_review_and_says_so(bot):
