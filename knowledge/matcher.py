@@ -969,11 +969,28 @@ def codes_of(entry: Entry | None) -> tuple[str, ...]:
 
 
 def _extra_texts(entry: Entry) -> list[str]:
-    """Other texts that name an entry: a fact's place and period help it be found."""
+    """Other texts that name an entry: a fact's place and period help it be found; so does each
+    procedure a compound national title joins."""
     if isinstance(entry, Fact):
         parts = [entry.locality or "", entry.period or ""]
         return [" ".join(p for p in parts if p)] if any(parts) else []
+    if isinstance(entry, NationalProcedure):
+        return _title_parts(entry.title)
     return []
+
+
+# "(thực hiện tại cấp tỉnh)", "(cấp Bộ)": where a record is handled, which people rarely say
+_NOTE = re.compile(r"\([^()]*\)")
+
+
+def _title_parts(title: str) -> list[str]:
+    """Each procedure of an official title that joins several with ";" ("Đăng ký thay đổi địa
+    chỉ trụ sở chính…; Thông báo thay đổi ngành nghề…"): the whole title dilutes every one of
+    them, so a question naming one part scored far below a title of its own."""
+    if ";" not in title:
+        return []
+    parts = (p.strip(" ,.") for p in _NOTE.sub(" ", title).split(";"))
+    return [" ".join(p.split()) for p in parts if len(p.split()) >= 2]
 
 
 def _known_syllables(kb: KnowledgeBase) -> frozenset[str]:
