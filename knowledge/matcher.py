@@ -45,6 +45,9 @@ USAGE_PRIOR = 1.0
 # How much more the words of a long message's last sentence weigh.
 FOCUS = 2.0
 _SENTENCE = re.compile(r"[.?!;\n]+")
+# A name in quotation marks ("thủ tục “…”") weighs like a long message's last sentence.
+_QUOTED = re.compile(r"[“\"«]([^”\"»]+)[”\"»]")
+QUOTED_WORDS = 2
 # How much a word of a long message that the entry does not share counts against it.
 OTHER = 0.5
 STORY = 0.1
@@ -697,10 +700,14 @@ class Matcher:
                 Outcome.answer, text, normalized, entry, _field_for(entry, field_name), 100.0
             )
         focus = self._focus(text) if len(analysis.content) > LONG_WORDS else None
-        ranked = self._rank(
-            analysis, focus=set(terms_of(list(focus.content))) if focus is not None else None,
-            written=written_forms(text)[0],
-        )
+        focus_terms = set(terms_of(list(focus.content))) if focus is not None else set()
+        for quoted in _QUOTED.findall(text):
+            # "thủ tục “Đề nghị áp dụng APA chính thức”": the name of what is asked about
+            if len(quoted.split()) >= QUOTED_WORDS:
+                named = self.analyse(quoted)  # a place in a name ("Hồ Chí Minh") is not its topic
+                words = [w for w in named.content if w not in named.localities]
+                focus_terms |= set(terms_of(words))
+        ranked = self._rank(analysis, focus=focus_terms or None, written=written_forms(text)[0])
         suggestions = tuple(
             Suggestion(r.entry_id, self._titles[self._position[r.entry_id]], round(r.score, 1))
             for r in ranked[:limit]

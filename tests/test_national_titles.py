@@ -1,0 +1,27 @@
+"""How questions find national records by their official titles."""
+
+from knowledge.matcher import Outcome, _title_parts
+
+
+def test_a_compound_title_is_indexed_by_each_procedure_it_joins():
+    title = ("Đăng ký, điều chỉnh đóng BHXH, BHYT, BHTN, BHTNLĐ, BNN (thực hiện tại cấp tỉnh); "
+             "cấp sổ BHXH, thẻ BHYT")
+    assert _title_parts(title) == [
+        "Đăng ký, điều chỉnh đóng BHXH, BHYT, BHTN, BHTNLĐ, BNN", "cấp sổ BHXH, thẻ BHYT",
+    ]
+    assert _title_parts("Cấp lại thẻ căn cước (thực hiện tại cấp tỉnh)") == []
+
+
+def test_a_question_naming_one_procedure_of_a_compound_title_gets_that_record(real_matcher):
+    result = real_matcher.match("cấp sổ bhxh thẻ bhyt cho người lao động")
+    assert result.outcome is Outcome.answer
+    assert result.entry.code == "1.002051"
+
+
+def test_a_quoted_procedure_name_is_what_the_question_is_about(real_matcher):
+    result = real_matcher.match(
+        "Doanh nghiệp chúng tôi muốn hỏi thủ tục “Đề nghị áp dụng APA chính thức” nộp theo cách nào"
+    )
+    assert result.outcome is Outcome.answer
+    assert result.entry.code == "1.010331"
+
