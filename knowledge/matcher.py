@@ -93,6 +93,7 @@ class Thresholds:
     related: float = 30.0  # below suggestions, still shown beside a "not found" as the nearest
     clear_floor: float = 40.0  # a curated entry this far ahead of every rival is answered
     clear_margin: float = 8.0
+    long_floor: float = 36.0  # the same in a long message, whose story dilutes every score
 
 
 @dataclass(frozen=True)
@@ -743,6 +744,11 @@ class Matcher:
             best >= t.clear_floor and best - second >= t.clear_margin
             and self._position[best_id] not in self._usage
             and len(ranked) > 1 and self._position[ranked[1].entry_id] in self._usage
+        ) or (
+            # a story dilutes every score: in a long message a curated entry far ahead of
+            # every other candidate is what it asks about
+            len(analysis.content) > LONG_WORDS and best >= t.long_floor and best - second >= t.clear_margin
+            and self._position[best_id] not in self._usage
         )
         if clear or best >= t.answer and (
             best - second >= t.margin or best >= t.sure or self._only_longer_rivals(ranked)

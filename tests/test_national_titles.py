@@ -25,3 +25,13 @@ def test_a_quoted_procedure_name_is_what_the_question_is_about(real_matcher):
     assert result.outcome is Outcome.answer
     assert result.entry.code == "1.010331"
 
+
+
+
+def test_a_long_story_far_closer_to_one_curated_entry_is_answered(real_matcher):
+    result = real_matcher.match(
+        "Hôm qua tôi mua chiếc xe máy ở cửa hàng gần nhà, có hóa đơn và phiếu xuất xưởng rồi. "
+        "Tôi muốn tự đi lấy biển số, không nhờ cửa hàng làm giúp. Lên công an xã được không?"
+    )
+    assert result.outcome is Outcome.answer
+    assert result.entry.id == "dang-ky-xe"
