@@ -35,3 +35,8 @@ def test_a_long_story_far_closer_to_one_curated_entry_is_answered(real_matcher):
     )
     assert result.outcome is Outcome.answer
     assert result.entry.id == "dang-ky-xe"
+
+
+def test_closing_a_business_is_not_answered_with_opening_one(real_matcher):
+    result = real_matcher.match("giải thể hộ kinh doanh làm sao")
+    assert not (result.outcome is Outcome.answer and result.entry.id == "ho-kinh-doanh")
