@@ -45,6 +45,9 @@ USAGE_PRIOR = 1.0
 # How much more the words of a long message's last sentence weigh.
 FOCUS = 2.0
 _SENTENCE = re.compile(r"[.?!;\n]+")
+# A name in quotation marks ("thủ tục “…”") weighs like a long message's last sentence.
+_QUOTED = re.compile(r"[“\"«]([^”\"»]+)[”\"»]")
+QUOTED_WORDS = 2
 # How much a word of a long message that the entry does not share counts against it.
 OTHER = 0.5
 STORY = 0.1
@@ -90,6 +93,7 @@ class Thresholds:
     related: float = 30.0  # below suggestions, still shown beside a "not found" as the nearest
     clear_floor: float = 40.0  # a curated entry this far ahead of every rival is answered
     clear_margin: float = 8.0
+    long_floor: float = 36.0  # the same in a long message, whose story dilutes every score
 
 
 @dataclass(frozen=True)
@@ -697,10 +701,14 @@ class Matcher:
                 Outcome.answer, text, normalized, entry, _field_for(entry, field_name), 100.0
             )
         focus = self._focus(text) if len(analysis.content) > LONG_WORDS else None
-        ranked = self._rank(
-            analysis, focus=set(terms_of(list(focus.content))) if focus is not None else None,
-            written=written_forms(text)[0],
-        )
+        focus_terms = set(terms_of(list(focus.content))) if focus is not None else set()
+        for quoted in _QUOTED.findall(text):
+            # "thủ tục “Đề nghị áp dụng APA chính thức”": the name of what is asked about
+            if len(quoted.split()) >= QUOTED_WORDS:
+                named = self.analyse(quoted)  # a place in a name ("Hồ Chí Minh") is not its topic
+                words = [w for w in named.content if w not in named.localities]
+                focus_terms |= set(terms_of(words))
+        ranked = self._rank(analysis, focus=focus_terms or None, written=written_forms(text)[0])
         suggestions = tuple(
             Suggestion(r.entry_id, self._titles[self._position[r.entry_id]], round(r.score, 1))
             for r in ranked[:limit]
@@ -736,6 +744,11 @@ class Matcher:
             best >= t.clear_floor and best - second >= t.clear_margin
             and self._position[best_id] not in self._usage
             and len(ranked) > 1 and self._position[ranked[1].entry_id] in self._usage
+        ) or (
+            # a story dilutes every score: in a long message a curated entry far ahead of
+            # every other candidate is what it asks about
+            len(analysis.content) > LONG_WORDS and best >= t.long_floor and best - second >= t.clear_margin
+            and self._position[best_id] not in self._usage
         )
         if clear or best >= t.answer and (
             best - second >= t.margin or best >= t.sure or self._only_longer_rivals(ranked)
@@ -969,11 +982,28 @@ def codes_of(entry: Entry | None) -> tuple[str, ...]:
 
 
 def _extra_texts(entry: Entry) -> list[str]:
-    """Other texts that name an entry: a fact's place and period help it be found."""
+    """Other texts that name an entry: a fact's place and period help it be found; so does each
+    procedure a compound national title joins."""
     if isinstance(entry, Fact):
         parts = [entry.locality or "", entry.period or ""]
         return [" ".join(p for p in parts if p)] if any(parts) else []
+    if isinstance(entry, NationalProcedure):
+        return _title_parts(entry.title)
     return []
+
+
+# "(thực hiện tại cấp tỉnh)", "(cấp Bộ)": where a record is handled, which people rarely say
+_NOTE = re.compile(r"\([^()]*\)")
+
+
+def _title_parts(title: str) -> list[str]:
+    """Each procedure of an official title that joins several with ";" ("Đăng ký thay đổi địa
+    chỉ trụ sở chính…; Thông báo thay đổi ngành nghề…"): the whole title dilutes every one of
+    them, so a question naming one part scored far below a title of its own."""
+    if ";" not in title:
+        return []
+    parts = (p.strip(" ,.") for p in _NOTE.sub(" ", title).split(";"))
+    return [" ".join(p.split()) for p in parts if len(p.split()) >= 2]
 
 
 def _known_syllables(kb: KnowledgeBase) -> frozenset[str]:
