@@ -164,26 +164,21 @@ def cmd_ask(args: argparse.Namespace) -> int:
     streaming = args.question == "-"
     questions = sys.stdin if streaming else [args.question]
     context = None  # with --chat, each message is read in the light of the previous answer
-    try:
-        for line in questions:
-            question = line.rstrip("\n")
-            if (streaming or args.chat is not None) and not question.strip():
-                continue  # a blank line is no question
-            result = matcher.match(question, context=context)
+    for line in questions:
+        question = line.rstrip("\n")
+        if (streaming or args.chat is not None) and not question.strip():
+            continue  # a blank line is no question
+        result = matcher.match(question, context=context)
+        if args.chat is not None:
+            context = next_context(result, context)
+        if args.json:
+            row = _result_json(result, matcher.kb)
             if args.chat is not None:
-                context = next_context(result, context)
-            if args.json:
-                row = _result_json(result, matcher.kb)
-                if args.chat is not None:
-                    row["chat"] = args.chat
-                print(json.dumps(row, ensure_ascii=False), flush=streaming)
-            else:
-                print(plain_answer(result))
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # the reader has had enough (``| head``): stop quietly; the interpreter's own final flush
-        # must not fail again on the closed pipe
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                row["chat"] = args.chat
+            print(json.dumps(row, ensure_ascii=False), flush=streaming)
+        else:
+            print(plain_answer(result))
+    sys.stdout.flush()
     return 0
 
 
@@ -312,7 +307,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         args = parser.parse_args([*(sys.argv[1:] if argv is None else argv), "run"])
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BrokenPipeError:
+        # the reader has had enough (``… | head``): stop quietly; the interpreter's own final
+        # flush must not fail again on the closed pipe
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

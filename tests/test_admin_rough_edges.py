@@ -217,6 +217,16 @@ def test_ask_into_head_ends_quietly():
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
 
 
+def test_check_kb_into_head_ends_quietly():
+    done = subprocess.run(
+        f"{sys.executable} {ROOT / 'main.py'} check-kb | head -n 1", shell=True,
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "DATABASE_URL": "sqlite://"},
+    )
+    assert done.stdout.startswith("OK:") and done.stdout.count("\n") == 1
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
+
+
 def test_ask_json_stdin_skips_blank_lines():
     done = _main("ask", "--json", "-", stdin="le phi ho chieu\n\n   \ngia vang\n")
     assert done.returncode == 0
