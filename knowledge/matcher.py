@@ -44,6 +44,16 @@ NATIONAL_PRIOR = 3.0
 USAGE_PRIOR = 1.0
 # How much more the words of a long message's last sentence weigh.
 FOCUS = 2.0
+# Questions about a rule, a duty or who qualifies rather than how to carry out a procedure
+# ("trách nhiệm của …", "những hoạt động nào phải có giấy phép", "được xử lý như thế nào"):
+# a national record sharing their words is offered, not answered as if it were the reply.
+_RULE_QUESTION = re.compile(
+    r"\b(trach nhiem (cua|gi)|(co|chiu) trach nhiem"
+    r"|nhung [a-z ]{0,40}\bnao (can phai|phai|can) co"
+    r"|truong hop nao (can phai|phai)"
+    r"|(to chuc|ca nhan)[ ,]+(ca nhan |to chuc )?nao (co )?du dieu kien"
+    r"|duoc to chuc nhu the nao|xu ly nhu the nao|thuc hien theo van ban nao)\b"
+)
 _SENTENCE = re.compile(r"[.?!;\n]+")
 # A name in quotation marks ("thủ tục “…”") weighs like a long message's last sentence.
 _QUOTED = re.compile(r"[“\"«]([^”\"»]+)[”\"»]")
@@ -659,6 +669,12 @@ class Matcher:
             # other words the last entry holds: "cho trẻ em thì sao?" after "căn cước"
             return self._followup(text, normalized, prior, field_name or context.field)
         result = self._match(analysis, text, field_name, limit)
+        if (
+            result.outcome in (Outcome.answer, Outcome.clarify) and result.score < 100.0
+            and all(self._position[i] in self._usage for i in _offered(result))
+            and _RULE_QUESTION.search(analysis.folded)
+        ):
+            result = replace(result, outcome=Outcome.suggest, entry=None)
         if analysis.small and len(topic) <= SMALLTALK_WORDS and result.outcome in (
             Outcome.suggest, Outcome.not_found
         ):
@@ -971,6 +987,11 @@ def next_context(result: MatchResult, previous: Context | None) -> Context | Non
     if result.outcome is Outcome.answer and result.entry is not None:
         return Context(result.entry.id, result.field)
     return previous
+
+
+def _offered(result: MatchResult) -> list[str]:
+    """The entry a result answers with, or the variants its clarifying question offers."""
+    return [result.entry.id] if result.entry is not None else [s.entry_id for s in result.suggestions]
 
 
 def codes_of(entry: Entry | None) -> tuple[str, ...]:

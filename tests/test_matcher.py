@@ -61,6 +61,25 @@ def test_fact_of_another_place_or_year_is_not_given(real_matcher):
     assert real_matcher.match("an giang papi 2013").outcome is not Outcome.answer
 
 
+@pytest.mark.parametrize(
+    ("rule_question", "procedure"),
+    [
+        ("Trách nhiệm của cơ quan tiếp nhận hồ sơ công bố hợp quy vật liệu xây dựng là gì?",
+         "Công bố hợp quy vật liệu xây dựng"),
+        ("Những hoạt động khai thác nào phải có giấy phép khai thác khoáng sản?",
+         "Cấp giấy phép khai thác khoáng sản"),
+    ],
+)
+def test_a_question_about_a_rule_is_offered_records_not_answered(
+    real_matcher, rule_question, procedure
+):
+    asked = real_matcher.match(procedure)
+    assert asked.outcome in (Outcome.answer, Outcome.clarify)
+    result = real_matcher.match(rule_question)
+    assert result.outcome is Outcome.suggest and result.entry is None
+    assert {s.entry_id for s in result.suggestions} & {s.entry_id for s in asked.suggestions}
+
+
 def test_suggestions_are_the_top_three_at_most(real_matcher):
     result = real_matcher.match("giấy tờ đất đai")
     assert len(result.suggestions) <= 3
