@@ -44,6 +44,9 @@ NATIONAL_PRIOR = 3.0
 USAGE_PRIOR = 1.0
 # How much more the words of a long message's last sentence weigh.
 FOCUS = 2.0
+# Words that open a subordinate part of a text ("xác nhận tình trạng hôn nhân sau ly hôn",
+# "… đối với người nước ngoài"): what follows qualifies the procedure and does not name it
+_SUBORDINATE = ("sau", "doi_voi", "truong_hop")
 # Questions about a rule, a duty or who qualifies rather than how to carry out a procedure
 # ("trách nhiệm của …", "những hoạt động nào phải có giấy phép", "được xử lý như thế nào"):
 # a national record sharing their words is offered, not answered as if it were the reply.
@@ -328,21 +331,26 @@ class Matcher:
             return 0.0
         return math.log(1 + self._total / self._frequency(term))
 
-    def _texts_of(self, position: int) -> tuple[tuple[float, ...], dict[str, tuple[int, ...]]]:
-        """One entry's per-text weights and term positions (computed once, then kept)."""
+    def _texts_of(
+        self, position: int
+    ) -> tuple[tuple[float, ...], dict[str, tuple[int, ...]], tuple[frozenset[str], ...]]:
+        """One entry's per-text weights, term positions and subordinate terms (computed once, kept)."""
         cached = self._text_index.get(position)
         if cached is not None:
             self._text_index.move_to_end(position)
             return cached
         weights: list[float] = []
         where: dict[str, list[int]] = defaultdict(list)
+        tails: list[frozenset[str]] = []
         for index, text in enumerate(self._texts[position]):
-            words = dict.fromkeys(terms_of(text.split()))  # ordered: sums come out the same every run
+            tokens = text.split()
+            words = dict.fromkeys(terms_of(tokens))  # ordered: sums come out the same every run
             weights.append(sum(self._term_weight(t) for t in words) or 1.0)
             for term in words:
                 where[term].append(index)
+            tails.append(_tail_terms(tokens))
         # tuples of numbers: the collector stops tracking them, so a large cache costs no pauses
-        built = (tuple(weights), {term: tuple(at) for term, at in where.items()})
+        built = (tuple(weights), {term: tuple(at) for term, at in where.items()}, tuple(tails))
         self._text_index[position] = built
         if len(self._text_index) > TEXT_INDEX_KEPT:
             self._text_index.popitem(last=False)
@@ -861,15 +869,18 @@ class Matcher:
             anchors = self._anchors_of(position) if story < 1 and position not in self._facts else ()
             if anchors and not anchors & asked:
                 continue  # only generic words shared ("giấy phép", "thẻ", "lần đầu")
-            weights, where = self._texts_of(position)
+            weights, where, tails = self._texts_of(position)
             coverage = share(sum(v for t, v in matched.items() if t in where))
             common = [0.0] * len(weights)
+            headed = [False] * len(weights)
             for term, value in matched.items():
                 for index in where.get(term, ()):
                     common[index] += value
+                    headed[index] = headed[index] or term not in tails[index]
             best_f = best_precision = 0.0
-            for shared, weight in zip(common, weights, strict=True):
-                if shared > 0:
+            for shared, weight, head in zip(common, weights, headed, strict=True):
+                # a text met only in its subordinate part is not what the question names
+                if shared > 0 and head:
                     precision = share(shared)
                     recall = shared / weight
                     f1 = 2 * precision * recall / (precision + recall)
@@ -987,6 +998,17 @@ def next_context(result: MatchResult, previous: Context | None) -> Context | Non
     if result.outcome is Outcome.answer and result.entry is not None:
         return Context(result.entry.id, result.field)
     return previous
+
+
+def _tail_terms(tokens: list[str]) -> frozenset[str]:
+    """The terms of a text after a word that opens a subordinate part, when one follows its head."""
+    for index in range(1, len(tokens)):
+        if tokens[index] in _SUBORDINATE or f"{tokens[index - 1]}_{tokens[index]}" in _SUBORDINATE:
+            start = index if tokens[index] in _SUBORDINATE else index - 1
+            if start == 0:
+                continue
+            return frozenset(terms_of(tokens[start:])) | {f"{tokens[start - 1]}_{tokens[start]}"}
+    return frozenset()
 
 
 def _offered(result: MatchResult) -> list[str]:

@@ -80,6 +80,14 @@ def test_a_question_about_a_rule_is_offered_records_not_answered(
     assert {s.entry_id for s in result.suggestions} & {s.entry_id for s in asked.suggestions}
 
 
+def test_a_word_met_only_in_the_qualifying_part_of_an_alias_does_not_answer(real_matcher):
+    # the marital-status certificate is asked for "sau ly hôn"; a divorce is a court matter
+    assert real_matcher.match("ly hôn ở đâu").outcome is not Outcome.answer
+    assert real_matcher.match("thủ tục ly hôn").outcome is not Outcome.answer
+    result = real_matcher.match("xin giấy xác nhận độc thân sau khi ly hôn")
+    assert result.outcome is Outcome.answer and result.entry.id == "xac-nhan-tinh-trang-hon-nhan"
+
+
 def test_suggestions_are_the_top_three_at_most(real_matcher):
     result = real_matcher.match("giấy tờ đất đai")
     assert len(result.suggestions) <= 3
