@@ -107,6 +107,9 @@ class Thresholds:
     clear_floor: float = 40.0  # a curated entry this far ahead of every rival is answered
     clear_margin: float = 8.0
     long_floor: float = 36.0  # the same in a long message, whose story dilutes every score
+    # a long message shares a little with many official titles: a national record it fits
+    # only loosely is offered rather than answered
+    long_national: float = 55.0
 
 
 @dataclass(frozen=True)
@@ -680,7 +683,10 @@ class Matcher:
         if (
             result.outcome in (Outcome.answer, Outcome.clarify) and result.score < 100.0
             and all(self._position[i] in self._usage for i in _offered(result))
-            and _RULE_QUESTION.search(analysis.folded)
+            and (
+                _RULE_QUESTION.search(analysis.folded)
+                or long and result.score < self.thresholds.long_national
+            )
         ):
             result = replace(result, outcome=Outcome.suggest, entry=None)
         if analysis.small and len(topic) <= SMALLTALK_WORDS and result.outcome in (

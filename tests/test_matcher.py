@@ -88,6 +88,19 @@ def test_a_word_met_only_in_the_qualifying_part_of_an_alias_does_not_answer(real
     assert result.outcome is Outcome.answer and result.entry.id == "xac-nhan-tinh-trang-hon-nhan"
 
 
+def test_a_long_story_loosely_near_a_national_record_is_offered_it_not_answered(real_matcher):
+    story = (
+        "Hội đồng quản lý quỹ của chúng tôi muốn thay đổi thành viên và bổ sung điều lệ hoạt động "
+        "của quỹ từ thiện cấp tỉnh, cần gửi văn bản cho cơ quan nào và trong bao lâu thì có kết "
+        "quả trả lời?"
+    )
+    result = real_matcher.match(story)
+    assert result.outcome is Outcome.suggest and result.entry is None
+    assert "tthc-1-012338" in {s.entry_id for s in result.suggestions}
+    named = real_matcher.match("Thay đổi thành viên Hội đồng quản lý Quỹ bảo hiểm xe cơ giới")
+    assert named.outcome is Outcome.answer and named.entry.id == "tthc-1-012338"
+
+
 def test_suggestions_are_the_top_three_at_most(real_matcher):
     result = real_matcher.match("giấy tờ đất đai")
     assert len(result.suggestions) <= 3
