@@ -681,6 +681,13 @@ class Matcher:
             return self._followup(text, normalized, prior, field_name or context.field)
         result = self._match(analysis, text, field_name, limit)
         if (
+            result.outcome is Outcome.answer and result.score < 100.0
+            and isinstance(result.entry, Fact) and self._facts[self._position[result.entry.id]].places
+            and not (analysis.localities or analysis.years or analysis.indices)
+        ):
+            # a reform figure of one place and time, asked with neither: a general question
+            result = replace(result, outcome=Outcome.suggest, entry=None)
+        if (
             result.outcome in (Outcome.answer, Outcome.clarify) and result.score < 100.0
             and all(self._position[i] in self._usage for i in _offered(result))
             and (

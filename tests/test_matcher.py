@@ -101,6 +101,14 @@ def test_a_long_story_loosely_near_a_national_record_is_offered_it_not_answered(
     assert named.outcome is Outcome.answer and named.entry.id == "tthc-1-012338"
 
 
+def test_a_general_question_is_not_answered_with_one_places_reform_figure(real_matcher):
+    general = real_matcher.match("những việc nào cần công khai minh bạch trong cải cách hành chính")
+    assert general.outcome is not Outcome.answer
+    assert "tphcm-cchc-2013-khau-dot-pha" in {s.entry_id for s in general.suggestions}
+    named = real_matcher.match("tphcm năm 2013 chọn khâu đột phá cchc nào")
+    assert named.outcome is Outcome.answer and named.entry.id == "tphcm-cchc-2013-khau-dot-pha"
+
+
 def test_suggestions_are_the_top_three_at_most(real_matcher):
     result = real_matcher.match("giấy tờ đất đai")
     assert len(result.suggestions) <= 3
