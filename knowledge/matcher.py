@@ -49,7 +49,7 @@ FOCUS = 2.0
 _SUBORDINATE = ("sau", "doi_voi", "truong_hop")
 # Questions about a rule, a duty or who qualifies rather than how to carry out a procedure
 # ("trách nhiệm của …", "những hoạt động nào phải có giấy phép", "được xử lý như thế nào"):
-# a national record sharing their words is offered, not answered as if it were the reply.
+# a procedure sharing their words is offered, not answered as if it were the reply.
 _RULE_QUESTION = re.compile(
     r"\b(trach nhiem (cua|gi)|(co|chiu) trach nhiem"
     r"|nhung [a-z ]{0,40}\bnao (can phai|phai|can) co"
@@ -689,10 +689,11 @@ class Matcher:
             result = replace(result, outcome=Outcome.suggest, entry=None)
         if (
             result.outcome in (Outcome.answer, Outcome.clarify) and result.score < 100.0
-            and all(self._position[i] in self._usage for i in _offered(result))
             and (
                 _RULE_QUESTION.search(analysis.folded)
+                and not any(isinstance(self.kb.entries[i], Fact) for i in _offered(result))
                 or long and result.score < self.thresholds.long_national
+                and all(self._position[i] in self._usage for i in _offered(result))
             )
         ):
             result = replace(result, outcome=Outcome.suggest, entry=None)

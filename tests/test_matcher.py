@@ -68,9 +68,11 @@ def test_fact_of_another_place_or_year_is_not_given(real_matcher):
          "Công bố hợp quy vật liệu xây dựng"),
         ("Những hoạt động khai thác nào phải có giấy phép khai thác khoáng sản?",
          "Cấp giấy phép khai thác khoáng sản"),
+        ("Buổi đối thoại khi giải quyết khiếu nại lần đầu được tổ chức như thế nào?",
+         "khiếu nại lần đầu nộp đơn ở đâu"),
     ],
 )
-def test_a_question_about_a_rule_is_offered_records_not_answered(
+def test_a_question_about_a_rule_is_offered_procedures_not_answered(
     real_matcher, rule_question, procedure
 ):
     asked = real_matcher.match(procedure)
