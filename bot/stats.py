@@ -158,11 +158,18 @@ def query_rows(storage: Storage, since: dt.datetime | None = None) -> Iterator[t
                 yield row
 
 
-def write_csv(rows: Iterator[tuple], out: TextIO) -> int:
-    """Write rows as CSV (with a BOM so that spreadsheet programs read Vietnamese right)."""
+def _csv_writer(out: TextIO):
+    """A CSV writer whose header is written, after a BOM so that spreadsheet programs read
+    Vietnamese right."""
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
+    return writer
+
+
+def write_csv(rows: Iterator[tuple], out: TextIO) -> int:
+    """Write rows as CSV."""
+    writer = _csv_writer(out)
     count = 0
     for row in rows:
         writer.writerow(row)
@@ -196,9 +203,7 @@ def export_zip(
         with path.open("wb") as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive, \
                 archive.open(f"{name}.csv", "w", force_zip64=True) as member, \
                 io.TextIOWrapper(member, encoding="utf-8", newline="") as out:
-            out.write("\ufeff")
-            writer = csv.writer(out)
-            writer.writerow(EXPORT_COLUMNS)
+            writer = _csv_writer(out)
             in_part = 0
             for row in rows:
                 writer.writerow(row)
