@@ -12,7 +12,7 @@ import datetime as dt
 import gzip
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -162,22 +162,23 @@ def build_entry(
     folder = Path(str(record.get("_source_path") or "")).parent.name
     data["ministry"] = MINISTRIES.get(folder)
 
-    channels_text = get("cach_thuc_thuc_hien")
-    channels = parse.parse_channels(channels_text)
-    if channels is None:
-        report.unparsed.setdefault("channels", []).append(code)
-        data["channels_text"] = parse.clean(channels_text)
-    else:
+    def split(field: str, source: str, parser: Callable[[str], list | None]) -> list | None:
+        """The cell split by ``parser``; what it cannot split is kept verbatim and reported."""
+        text = get(source)
+        rows = parser(text)
+        if rows is None:
+            report.unparsed.setdefault(field, []).append(code)
+            data[f"{field}_text"] = parse.clean(text)
+        return rows
+
+    channels = split("channels", "cach_thuc_thuc_hien", parse.parse_channels)
+    if channels is not None:
         data["channels"] = [
             {"method": c.method.value, "processing_time": c.processing_time, "fee": c.fee, "note": c.note}
             for c in channels
         ]
-    documents_text = get("thanh_phan_ho_so")
-    documents = parse.parse_documents(documents_text)
-    if documents is None:
-        report.unparsed.setdefault("documents", []).append(code)
-        data["documents_text"] = parse.clean(documents_text)
-    else:
+    documents = split("documents", "thanh_phan_ho_so", parse.parse_documents)
+    if documents is not None:
         groups = {d.group for d in documents}
         data["documents"] = [
             {"name": d.name, "originals": d.originals, "copies": d.copies, "form": d.form,
@@ -186,12 +187,8 @@ def build_entry(
         ]
         if any(d.fused for d in documents):
             report.doubtful.setdefault("documents (count run into the name)", []).append(code)
-    legal_text = get("can_cu_phap_ly")
-    legal = parse.parse_legal(legal_text)
-    if legal is None:
-        report.unparsed.setdefault("legal_basis", []).append(code)
-        data["legal_basis_text"] = parse.clean(legal_text)
-    else:
+    legal = split("legal_basis", "can_cu_phap_ly", parse.parse_legal)
+    if legal is not None:
         data["legal_basis"] = [{"number": row.number, "title": row.title} for row in legal]
     data = _prune(data)
     try:
