@@ -213,23 +213,16 @@ class Assistant:
         return ref
 
     def _context(self, chat: str) -> Context | None:
-        """The chat's previous answer, if recent; none while the database is away."""
+        """The chat's previous answer, if recent (kept in memory while the database is away)."""
         if not chat or self.contexts is None:
             return None
-        try:
-            return self.contexts.get(chat)
-        except Exception:
-            log.warning("chat context unavailable", exc_info=True)
-            return None
+        return self.contexts.get(chat)
 
     def remember(self, chat: str, entry_id: str, field_name: str | None) -> None:
         """Make an entry the chat's context (a new topic replaces the old one)."""
         if self.contexts is None or not chat:
             return
-        try:
-            self.contexts.put(chat, Context(entry_id, field_name))
-        except Exception:
-            log.warning("chat context not stored", exc_info=True)
+        self.contexts.put(chat, Context(entry_id, field_name))
 
     def remember_chat(self, chat_id: int | None, entry_id: str, field_name: str | None = None) -> None:
         """An entry opened from a button becomes the chat's context."""
