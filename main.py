@@ -212,7 +212,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.errors:
         for line in report.errors:
             print(line)
-    sets = [(f"blind {name}", root / "blind" / name) for name in ("dev", "holdout")]
+    sets = [
+        (f"{batch} {name}", root / batch / name)
+        for batch in ("blind", "blind2") for name in ("dev", "holdout")
+    ]
     for title, folder in sets:
         questions, conversations = load_category_files(folder)
         if not questions and not conversations:

@@ -39,6 +39,8 @@ AMBIGUOUS_GAP = 10.0
 AVAILABLE_SHOWN = 6
 # Records of one family within this many points of the best fit the question equally.
 VARIANT_GAP = 10.0
+# A record naming the question's words among this much more of its own is not tied with the best.
+TIE_RECALL = 0.05
 # Points a national record gives up to a curated entry, and the most the usage weight adds.
 NATIONAL_PRIOR = 3.0
 USAGE_PRIOR = 1.0
@@ -106,6 +108,8 @@ class Thresholds:
     related: float = 30.0  # below suggestions, still shown beside a "not found" as the nearest
     clear_floor: float = 40.0  # a curated entry this far ahead of every rival is answered
     clear_margin: float = 8.0
+    # two official records this close fit the question equally: ask which one is meant
+    tie: float = 2.0
     long_floor: float = 36.0  # the same in a long message, whose story dilutes every score
     # a long message shares a little with many official titles: a national record it fits
     # only loosely is offered rather than answered
@@ -158,6 +162,7 @@ class Ranked(NamedTuple):
     entry_id: str
     score: float
     overlap: tuple[float, float]
+    recall: float = 0.0  # how much of its best text the question names
 
 
 @dataclass(frozen=True)
@@ -776,6 +781,12 @@ class Matcher:
             return MatchResult(
                 Outcome.clarify, text, normalized, None, field_name, round(best, 1), fitting
             )
+        tied = self._tied(ranked)
+        if best >= t.answer and len(tied) > 1:
+            offered = tuple(s for s in suggestions if s.entry_id in tied)
+            return MatchResult(
+                Outcome.clarify, text, normalized, None, field_name, round(best, 1), offered
+            )
         # a curated entry far ahead of the national records around it: its words weigh less
         # among thousands of official titles than among the curated entries alone
         clear = (
@@ -891,7 +902,7 @@ class Matcher:
                 for index in where.get(term, ()):
                     common[index] += value
                     headed[index] = headed[index] or term not in tails[index]
-            best_f = best_precision = 0.0
+            best_f = best_precision = best_recall = 0.0
             for shared, weight, head in zip(common, weights, headed, strict=True):
                 # a text met only in its subordinate part is not what the question names
                 if shared > 0 and head:
@@ -899,7 +910,7 @@ class Matcher:
                     recall = shared / weight
                     f1 = 2 * precision * recall / (precision + recall)
                     if f1 > best_f:
-                        best_f, best_precision = f1, precision
+                        best_f, best_precision, best_recall = f1, precision, recall
             closeness = process.extractOne(raw_text, self._texts[position], scorer=fuzz.ratio)[1]
             score = 100 * (W_ALIAS * best_f + W_COVERAGE * coverage) + W_FUZZY * closeness
             if written:
@@ -913,7 +924,7 @@ class Matcher:
                 score -= NATIONAL_PRIOR
             overlap = (round(best_precision, 6), round(coverage, 6))
             owner = self._covered_by.get(position, position)
-            ranked.append(Ranked(self._ids[owner], score, overlap))
+            ranked.append(Ranked(self._ids[owner], score, overlap, best_recall))
         ranked.sort(key=lambda item: (-item.score, self._position[item.entry_id]))
         seen: set[str] = set()
         unique = []
@@ -922,6 +933,22 @@ class Matcher:
                 seen.add(item.entry_id)
                 unique.append(item)
         return unique
+
+    def _tied(self, ranked: list[Ranked]) -> set[str]:
+        """Official records scored within ``tie`` points of the best one, when the best is one:
+        the question names what they share and nothing that tells them apart."""
+        if len(ranked) < 2 or ranked[0].score >= self.thresholds.sure:
+            return set()
+        best = ranked[0]
+        floor = best.score - self.thresholds.tie
+        tied = set()
+        for item in ranked[:3]:
+            if item.score < floor or self._position[item.entry_id] not in self._usage:
+                break
+            if item is not best and item.overlap == best.overlap and item.recall < best.recall - TIE_RECALL:
+                continue  # the same words, with more of its own: a more specific record
+            tied.add(item.entry_id)
+        return tied if len(tied) > 1 else set()
 
     @staticmethod
     def _only_longer_rivals(ranked: list[Ranked]) -> bool:

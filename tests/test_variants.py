@@ -28,6 +28,9 @@ FAMILY = [
     ("tthc-9-000002", "Cấp giấy phép hành nghề thợ lặn (thực hiện tại cấp trung ương)", "9.000002", 90),
     ("tthc-9-000003", "Cấp lại giấy phép hành nghề thợ lặn (thực hiện tại cấp tỉnh)", "9.000003", 10),
     ("tthc-9-000004", "Cấp đổi giấy phép hành nghề thợ lặn (thực hiện tại cấp tỉnh)", "9.000004", 20),
+    # two different procedures whose titles share all but one word each
+    ("tthc-9-000005", "Chấp thuận thay đổi địa điểm xưởng đóng thuyền buồm", "9.000005", 0),
+    ("tthc-9-000006", "Chấp thuận thay đổi quy mô xưởng đóng thuyền buồm", "9.000006", 0),
 ]
 
 
@@ -61,3 +64,12 @@ def test_a_question_fitting_several_variants_gets_one_clarifying_question(matche
     offered = [s.entry_id for s in result.suggestions]
     assert set(offered) == {"tthc-9-000001", "tthc-9-000003", "tthc-9-000004"}
     assert offered[0] == "tthc-9-000001"  # the most used first
+
+
+def test_two_records_that_fit_equally_get_one_clarifying_question(matcher):
+    result = matcher.match("chấp thuận thay đổi xưởng đóng thuyền buồm")
+    assert result.outcome is Outcome.clarify
+    assert {s.entry_id for s in result.suggestions} == {"tthc-9-000005", "tthc-9-000006"}
+    named = matcher.match("chấp thuận thay đổi quy mô xưởng đóng thuyền buồm")
+    assert named.outcome is Outcome.answer and named.entry.id == "tthc-9-000006"
+

@@ -5,13 +5,15 @@ canonical order (by question text) and shuffled with a fixed seed, so the split 
 however often the script runs. Within a file, near misses and catalogue-labelled items are split
 separately so that both halves hold some of each.
 
-Usage: ``python tests/eval/blind/split.py`` (rewrites the YAML files in place).
+Usage: ``python tests/eval/blind/split.py [FOLDER]`` (rewrites the YAML files in place; FOLDER is
+``tests/eval/blind`` by default, or another batch written the same way, such as ``tests/eval/blind2``).
 """
 
 from __future__ import annotations
 
 import json
 import random
+import sys
 from pathlib import Path
 
 import yaml
@@ -80,9 +82,9 @@ def _dump(items: list[dict], path: Path) -> None:
     assert yaml.safe_load(path.read_text(encoding="utf-8")) == items, path
 
 
-def split_file(name: str) -> tuple[int, int]:
-    """Re-split one category file; returns the dev and holdout counts."""
-    pool = _load(HERE / "dev" / name) + _load(HERE / "holdout" / name)
+def split_file(name: str, root: Path = HERE) -> tuple[int, int]:
+    """Re-split one category file of a batch; returns the dev and holdout counts."""
+    pool = _load(root / "dev" / name) + _load(root / "holdout" / name)
     if not pool:
         return 0, 0
     rng = random.Random(f"{SEED}:{name}")
@@ -99,15 +101,16 @@ def split_file(name: str) -> tuple[int, int]:
         holdout.extend(group[half:])
     dev.sort(key=_sort_key)
     holdout.sort(key=_sort_key)
-    _dump(dev, HERE / "dev" / name)
-    _dump(holdout, HERE / "holdout" / name)
+    _dump(dev, root / "dev" / name)
+    _dump(holdout, root / "holdout" / name)
     return len(dev), len(holdout)
 
 
 def main() -> None:
-    """Split every category file and print the counts."""
+    """Split every category file of a batch and print the counts."""
+    root = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else HERE
     for name in FILES:
-        n_dev, n_hold = split_file(name)
+        n_dev, n_hold = split_file(name, root)
         print(f"{name:20} dev {n_dev:4}  holdout {n_hold:4}")
 
 
