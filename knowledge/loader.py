@@ -439,8 +439,12 @@ def _load_knowledge(
     for doc, name in overlays:
         _apply_overlay(doc, name, entries, alias_owner, problems, dropped)
     for entry_id, entry in entries.items():
-        # a curated procedure is one with aliases; national records imported as they are have none
-        if isinstance(entry, Procedure) and 0 < len(entry.aliases) < curated_aliases:
+        # a curated procedure is one with aliases; a national record may carry a few everyday
+        # phrasings (aliases/) without being curated
+        if (
+            isinstance(entry, Procedure) and not isinstance(entry, NationalProcedure)
+            and 0 < len(entry.aliases) < curated_aliases
+        ):
             place = where[entry_id]
             problems.append(Problem(place.file, place.line, entry_id,
                                     f"a curated procedure needs at least {curated_aliases} aliases "

@@ -92,6 +92,9 @@ class Outcome(StrEnum):
 SMALLTALK_ORDER = ("rude", "who", "capabilities", "thanks", "bye", "greeting", "ok")
 # Topic words a small-talk message may carry and still be small talk when nothing matches.
 SMALLTALK_WORDS = 3
+# Small talk about the bot itself wins over an answer scored below LOOSE.
+ABOUT_BOT = frozenset({"rude", "who", "capabilities"})
+LOOSE = 55.0
 # The reasons of a refusal that the reply explains differently.
 NO_TOPIC = "no_topic"  # a field was asked ("mất bao lâu?") without naming a procedure
 NO_FACT = "no_fact"  # a reform question whose year, index or place matches no fact
@@ -702,8 +705,10 @@ class Matcher:
             )
         ):
             result = replace(result, outcome=Outcome.suggest, entry=None)
-        if analysis.small and len(topic) <= SMALLTALK_WORDS and result.outcome in (
-            Outcome.suggest, Outcome.not_found
+        if analysis.small and len(topic) <= SMALLTALK_WORDS and (
+            result.outcome in (Outcome.suggest, Outcome.not_found)
+            # "trả lời như cc", "bạn là người thật hay máy": about the bot, whatever else matches loosely
+            or set(analysis.small) & ABOUT_BOT and len(topic) <= 2 and result.score < LOOSE
         ):
             # "hay quá, cảm ơn bạn đã giúp": small talk with a few words around it
             return self._smalltalk(analysis, text)
@@ -1035,9 +1040,13 @@ _NO_KINDS: dict[str, frozenset[str]] = {}
 
 
 def next_context(result: MatchResult, previous: Context | None) -> Context | None:
-    """What a chat's context becomes after a result: an answer sets it, anything else keeps it."""
+    """What a chat's context becomes after a result: an answer sets it; an offer sets its first
+    entry (a person who types "cần giấy tờ gì" instead of tapping means the one shown first);
+    anything else keeps it."""
     if result.outcome is Outcome.answer and result.entry is not None:
         return Context(result.entry.id, result.field)
+    if result.outcome is Outcome.suggest and result.suggestions:
+        return Context(result.suggestions[0].entry_id, result.field)
     return previous
 
 
