@@ -38,7 +38,7 @@ class MatchingSettings(_Section):
     """Score thresholds (0-100) between answer, suggestions and not found."""
 
     answer: float = 46.0
-    suggest: float = 34.0
+    suggest: float = 36.0
     margin: float = 2.0
 
 

@@ -23,6 +23,8 @@ SYNONYMS_FILE = "synonyms.yaml"
 # the registry of cited legal documents, read and checked by knowledge.legal
 LEGAL_FILE = "legal.yaml"
 NATIONAL_DIR = "national"  # the imported national catalogue
+# everyday phrasings of national records, kept beside the import (which rewrites national/)
+NATIONAL_ALIASES_DIR = "national-aliases"
 # A file may add aliases to entries defined elsewhere (e.g. aliases learned in review):
 #   aliases: {khai-sinh: [cách hỏi 1, cách hỏi 2]}
 ALIASES_SECTION = "aliases"
@@ -456,9 +458,9 @@ def _load_knowledge(
 
 
 def _is_national(path: Path, root: Path) -> bool:
-    """A file of the imported national catalogue (``national/`` under the base)."""
+    """A file of the national catalogue: the import (``national/``) or its everyday phrasings."""
     try:
-        return path.relative_to(root).parts[0] == NATIONAL_DIR
+        return path.relative_to(root).parts[0] in (NATIONAL_DIR, NATIONAL_ALIASES_DIR)
     except ValueError:
         return False
 

@@ -33,6 +33,8 @@ LONG_WORDS = 14
 # Candidates scored in full per question, and how far below the best a rival still makes a short
 # question ambiguous.
 POOL = 30
+# Entries of a word found in at most this many entries are always candidates.
+RARE = 12
 PAIR_PICK = 4.0
 AMBIGUOUS_GAP = 10.0
 # Reform facts listed when a question's year or index matches none of a place's.
@@ -113,7 +115,7 @@ class Thresholds:
     clear_margin: float = 8.0
     # two official records this close fit the question equally: ask which one is meant
     tie: float = 2.0
-    long_floor: float = 36.0  # the same in a long message, whose story dilutes every score
+    long_floor: float = 34.0  # the same in a long message, whose story dilutes every score
     # a long message shares a little with many official titles: a national record it fits
     # only loosely is offered rather than answered
     long_national: float = 55.0
@@ -220,6 +222,8 @@ class Matcher:
         self._titles: list[str] = []
         self._texts: list[list[str]] = []  # each entry's normalised title and aliases
         self._exact: dict[str, str] = {}
+        self._exact_words: dict[str, int] = {}  # how many words the text owning a key has
+        self._exact_tied: dict[str, set[str]] = {}  # keys that texts of several entries share
         self._facts: dict[int, _FactKeys] = {}
         national_codes: dict[str, int] = {}
         curated_codes: dict[str, int] = {}
@@ -291,7 +295,17 @@ class Matcher:
             years |= analysis.years
             indices |= analysis.indices
             if exact:
-                self._exact.setdefault(key, entry.id)
+                # texts of two entries may read alike once fillers go ("không giải thể công ty
+                # nữa" and "giải thể công ty"): the text written closest to it keeps the key
+                written = len(text.split())
+                known = self._exact_words.get(key)
+                if known is None or written < known:
+                    self._exact[key] = entry.id
+                    self._exact_words[key] = written
+                    self._exact_tied.pop(key, None)
+                elif written == known and self._exact[key] != entry.id:
+                    # the same text names two entries (one title at two levels): not exact
+                    self._exact_tied.setdefault(key, {self._exact[key]}).add(entry.id)
         if isinstance(entry, Fact):
             numbers = {t for text in texts for t in text.split() if t.isdigit()}
             for text in (entry.answer, *entry.figures, entry.period or "", entry.note or ""):
@@ -741,9 +755,8 @@ class Matcher:
         self, analysis: Analysis, text: str, field_name: str | None, limit: int
     ) -> MatchResult:
         normalized = analysis.content_text
-        exact = self._exact.get(normalized)
+        exact = self._exact_owner(normalized)
         if exact is not None:
-            exact = self._ids[self._covered_by.get(self._position[exact], self._position[exact])]
             entry = self.kb.entries[exact]
             return MatchResult(
                 Outcome.answer, text, normalized, entry, _field_for(entry, field_name), 100.0
@@ -825,6 +838,20 @@ class Matcher:
             tuple(s for s in suggestions if s.score >= t.related),
         )
 
+    def _exact_owner(self, key: str) -> str | None:
+        """The entry a text names exactly (a curated entry for the records it covers), or None
+        when it names none or several that no curated entry covers together."""
+        found = self._exact.get(key)
+        if found is None:
+            return None
+        if key in self._learned:  # taught by an admin: that entry, whatever else reads alike
+            return found
+        owners = {
+            self._ids[self._covered_by.get(self._position[i], self._position[i])]
+            for i in self._exact_tied.get(key, {found})
+        }
+        return owners.pop() if len(owners) == 1 else None
+
     def _nothing(self, analysis: Analysis, text: str, field_name: str | None) -> MatchResult:
         """Not found; for a reform question on a place or index the base holds, what it holds."""
         available: list[Entry] = []
@@ -872,7 +899,14 @@ class Matcher:
         if hit.size == 0:
             return []
         if hit.size > pool:
-            hit = hit[np.argpartition(scores[hit], -pool)[-pool:]]
+            top = hit[np.argpartition(scores[hit], -pool)[-pool:]]
+            # the few entries of a rare word stay candidates, however many entries share the
+            # question's commoner words ("hộ chiếu" among dozens of records "lần đầu")
+            rare = [
+                np.atleast_1d(self._postings[t]) for t in telling
+                if "_" not in t and self._frequency(t) <= RARE
+            ]
+            hit = np.unique(np.concatenate([top, *rare])) if rare else top
         raw_text = analysis.content_text
         # in a long message the story around the question weighs little against what matches
         story = STORY if len(analysis.content) > LONG_WORDS else 1.0
@@ -896,7 +930,12 @@ class Matcher:
             if not self._compatible(position, analysis, kinds):
                 continue
             # a long message shares words with many entries; only an entry's own topic counts
-            anchors = self._anchors_of(position) if story < 1 and position not in self._facts else ()
+            # a long message shares words with many entries, and an official title shares its
+            # generic words ("đăng ký", "trực tuyến") with many questions: only its topic counts
+            anchors = (
+                self._anchors_of(position)
+                if position not in self._facts and (story < 1 or position in self._usage) else ()
+            )
             if anchors and not anchors & asked:
                 continue  # only generic words shared ("giấy phép", "thẻ", "lần đầu")
             weights, where, tails = self._texts_of(position)
