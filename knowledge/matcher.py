@@ -13,7 +13,9 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from knowledge.loader import KnowledgeBase
-from knowledge.normalize import Analysis, Vocabulary, analyse, fold, untelex, written_forms
+from knowledge.normalize import (
+    Analysis, Vocabulary, analyse, fold, untelex, without_words, written_forms,
+)
 from knowledge.schema import Entry, Fact, NationalProcedure, Procedure
 
 # How the final score (0-100) weighs its parts: the best single alias (weighted F1 of shared
@@ -198,6 +200,7 @@ def vocabulary_of(kb: KnowledgeBase) -> Vocabulary:
         indices=syn.indices,
         smalltalk=syn.smalltalk,
         followup=syn.followup,
+        channel_words=syn.channel_words,
     )
 
 
@@ -702,6 +705,7 @@ class Matcher:
             # other words the last entry holds: "cho trẻ em thì sao?" after "căn cước"
             return self._followup(text, normalized, prior, field_name or context.field)
         result = self._match(analysis, text, field_name, limit)
+        result = self._named_beside_channel(analysis, text, field_name, limit, result)
         if (
             result.outcome is Outcome.answer and result.score < 100.0
             and isinstance(result.entry, Fact) and self._facts[self._position[result.entry.id]].places
@@ -731,6 +735,28 @@ class Matcher:
             field_name = context.field if isinstance(result.entry, Procedure) else None
             return replace(result, field=field_name)
         return replace(result, long=long) if long else result
+
+    def _named_beside_channel(
+        self, analysis: Analysis, text: str, field_name: str | None, limit: int, result: MatchResult
+    ) -> MatchResult:
+        """"hộ chiếu nộp trên dịch vụ công được không": an entry met only on the way to submit
+        ("dịch vụ công", "trực tuyến") gives way to the procedure the question names, whose
+        channels it asks about."""
+        if result.score >= 100.0 or result.outcome not in (Outcome.answer, Outcome.suggest, Outcome.clarify):
+            return result
+        plain = without_words(analysis, self.vocab.channel_words)
+        if plain is analysis or not self._topic(plain):
+            return result
+        met = result.entry.id if result.entry is not None else result.suggestions[0].entry_id
+        channel = {w for phrase in self.vocab.channel_words for w in phrase}
+        crowded = max(COMMON_SHARE * len(self._ids), COMMON_MIN)
+        shared = self._topic(analysis) & self._terms(self._position[met])
+        if any(w not in channel and self._frequency(w) <= crowded for w in shared):
+            return result  # it shares the question's own words too
+        named = self._match(plain, text, field_name or "channels", limit)
+        if named.outcome in (Outcome.answer, Outcome.clarify):
+            return named
+        return result
 
     @staticmethod
     def _smalltalk(analysis: Analysis, text: str) -> MatchResult:

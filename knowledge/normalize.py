@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
@@ -106,6 +106,7 @@ class Vocabulary:
     expansion_marks: dict[tuple[str, ...], tuple] = field(default_factory=dict)
     followup_lead: frozenset[tuple[str, ...]] = frozenset()
     followup_tail: frozenset[tuple[str, ...]] = frozenset()
+    channel_words: frozenset[tuple[str, ...]] = frozenset()
 
     @classmethod
     def build(
@@ -120,6 +121,7 @@ class Vocabulary:
         indices: dict[str, list[str]] | None = None,
         smalltalk: dict[str, list[str]] | None = None,
         followup: dict[str, list[str]] | None = None,
+        channel_words: list[str] = (),
     ) -> Vocabulary:
         """Fold every key once so that matching works on folded tokens only.
 
@@ -189,6 +191,7 @@ class Vocabulary:
             expansion_marks=expansion_marks,
             followup_lead=frozenset(tuple(fold(p).split()) for p in (followup or {}).get("lead", ())),
             followup_tail=frozenset(tuple(fold(p).split()) for p in (followup or {}).get("tail", ())),
+            channel_words=frozenset(compact(w) for w in channel_words if fold(w)),
         )
 
 
@@ -352,6 +355,25 @@ def analyse(
         small=tuple(small),
         followup=followup,
     )
+
+
+def without_words(analysis: Analysis, phrases: frozenset[tuple[str, ...]]) -> Analysis:
+    """The same analysis with every occurrence of some phrases taken out of its topic words."""
+    if not phrases:
+        return analysis
+    longest = max(len(p) for p in phrases)
+    words, kept, i = analysis.content, [], 0
+    while i < len(words):
+        size = next(
+            (n for n in range(min(longest, len(words) - i), 0, -1) if tuple(words[i : i + n]) in phrases),
+            0,
+        )
+        if size:
+            i += size
+        else:
+            kept.append(words[i])
+            i += 1
+    return replace(analysis, content=tuple(kept)) if len(kept) < len(words) else analysis
 
 
 def strip_followup(words: list[str], vocab: Vocabulary) -> tuple[list[str], bool]:

@@ -247,3 +247,6 @@ class Synonyms(Strict):
     variants: dict[str, VariantKind] = Field(default_factory=dict)
     # Words that open ("còn", "vậy") or close ("thì sao") a message about the previous answer.
     followup: dict[Literal["lead", "tail"], list[str]] = Field(default_factory=dict)
+    # Words that name a way to submit ("trực tuyến", "VNeID", "bưu điện"): beside another
+    # procedure's name they ask how to submit it, not about online services in general.
+    channel_words: list[str] = Field(default_factory=list)
