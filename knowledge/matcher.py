@@ -45,6 +45,10 @@ AVAILABLE_SHOWN = 6
 VARIANT_GAP = 10.0
 # A record naming the question's words among this much more of its own is not tied with the best.
 TIE_RECALL = 0.05
+# A text with this share of its words marked is written with diacritics: its bare words are bare.
+MARKED_SHARE = 0.6
+# Points a long message's score gains for an entry whose text it contains whole.
+NAMED = 6.0
 # Points a national record gives up to a curated entry, and the most the usage weight adds.
 NATIONAL_PRIOR = 3.0
 USAGE_PRIOR = 1.0
@@ -461,7 +465,13 @@ class Matcher:
             written, plain = written_forms(text)
             for word, marks in written.items():
                 forms[word] |= marks
-            bare |= plain
+            if len(written) >= MARKED_SHARE * (len(written) + len(plain)):
+                # a text written with its diacritics: a word without any is that word ("gia"
+                # in "gia công" is not "giá")
+                for word in plain:
+                    forms[word].add(())
+            else:
+                bare |= plain
         if forms:
             self._forms[position] = ({k: frozenset(v) for k, v in forms.items()}, frozenset(bare))
 
@@ -692,7 +702,7 @@ class Matcher:
         if prior is not None and asks_part and not topic:
             # "còn lệ phí thì sao?", "mất bao lâu?": that part of the entry just answered
             return self._followup(text, normalized, prior, field_name or context.field)
-        if not analysis.content or not topic and field_name:
+        if not analysis.content or not topic and field_name and self._exact_owner(normalized) is None:
             return MatchResult(
                 Outcome.not_found, text, normalized, field=field_name,
                 reason=NO_TOPIC if field_name else None,
@@ -934,6 +944,7 @@ class Matcher:
             ]
             hit = np.unique(np.concatenate([top, *rare])) if rare else top
         raw_text = analysis.content_text
+        padded = f" {raw_text} "
         # in a long message the story around the question weighs little against what matches
         story = STORY if len(analysis.content) > LONG_WORDS else 1.0
         light = self.vocab.light
@@ -983,6 +994,8 @@ class Matcher:
                         best_f, best_precision, best_recall = f1, precision, recall
             closeness = process.extractOne(raw_text, self._texts[position], scorer=fuzz.ratio)[1]
             score = 100 * (W_ALIAS * best_f + W_COVERAGE * coverage) + W_FUZZY * closeness
+            if story < 1 and self._named_in(position, padded):
+                score += NAMED  # the story names this entry outright ("… đăng ký hộ kinh doanh …")
             if written:
                 misread = self._misread(position, written, {t for t in matched if t in where})
                 if misread:
@@ -1019,6 +1032,15 @@ class Matcher:
                 continue  # the same words, with more of its own: a more specific record
             tied.add(item.entry_id)
         return tied if len(tied) > 1 else set()
+
+    def _named_in(self, position: int, padded: str) -> bool:
+        """One of an entry's texts of two words or more, not all everyday, occurs whole in a text."""
+        light = self.vocab.light
+        for text in self._texts[position]:
+            words = text.split()
+            if len(words) >= 2 and any(w not in light for w in words) and f" {text} " in padded:
+                return True
+        return False
 
     @staticmethod
     def _only_longer_rivals(ranked: list[Ranked]) -> bool:
