@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import OrderedDict, defaultdict
@@ -68,6 +69,14 @@ _RULE_QUESTION = re.compile(
     r"|duoc to chuc nhu the nao|xu ly nhu the nao|thuc hien theo van ban nao)\b"
 )
 _SENTENCE = re.compile(r"[.?!;\n]+")
+# A yes-or-no question ("có cần khám sức khỏe không", "phải mang theo ảnh ko").
+_YES_NO = re.compile(r"^(co |thi )?(can|phai|duoc|bat buoc|co can|co phai)\b.*\b(khong|ko|k|hok|hong|chua)$")
+# A short question about the last answer: at most this many topic words, answered from the
+# field holding them when nothing else fits it well; the fields looked through, in order.
+BODY_WORDS = 6
+BODY_FIELDS = (
+    "documents", "requirements", "fee", "processing_time", "agency", "steps", "result", "channels",
+)
 # A name in quotation marks ("thủ tục “…”") weighs like a long message's last sentence.
 _QUOTED = re.compile(r"[“\"«]([^”\"»]+)[”\"»]")
 QUOTED_WORDS = 2
@@ -125,6 +134,8 @@ class Thresholds:
     # a long message shares a little with many official titles: a national record it fits
     # only loosely is offered rather than answered
     long_national: float = 55.0
+    # below this, a short follow-up whose words the last answer holds is about that answer
+    body_followup: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -717,6 +728,15 @@ class Matcher:
         result = self._match(analysis, text, field_name, limit)
         result = self._named_beside_channel(analysis, text, field_name, limit, result)
         if (
+            prior is not None and topic and result.score < self.thresholds.body_followup
+            and len(analysis.content) <= BODY_WORDS
+            and (asks_part or _YES_NO.search(analysis.folded))
+        ):
+            # "có cần khám sức khỏe không" after a driving licence: what the last answer holds
+            held = self._field_holding(prior, topic, field_name)
+            if held is not None:
+                return self._followup(text, normalized, prior, held)
+        if (
             result.outcome is Outcome.answer and result.score < 100.0
             and isinstance(result.entry, Fact) and self._facts[self._position[result.entry.id]].places
             and not (analysis.localities or analysis.years or analysis.indices)
@@ -778,6 +798,26 @@ class Matcher:
             Outcome.answer, text, normalized, entry, _field_for(entry, field_name), 100.0,
             followup=True,
         )
+
+    def _field_holding(self, entry: Entry, words: set[str], asked: str | None) -> str | None:
+        """The field of an answered procedure whose text holds every one of some words (the
+        asked field first): a short question about it is about that field."""
+        if not isinstance(entry, Procedure):
+            return None
+        held: dict[str, set[str]] = {}
+        for name in BODY_FIELDS:
+            value = getattr(entry, name, None)
+            if value:
+                flat = json.dumps(
+                    [v.model_dump() if hasattr(v, "model_dump") else v for v in value]
+                    if isinstance(value, list) else value,
+                    ensure_ascii=False,
+                )
+                held[name] = set(self.analyse(flat).content)
+        if asked:  # "bao lâu thì nhận được tiền": the asked part, once the words are the entry's
+            known = set().union(*held.values(), self._terms(self._position[entry.id]))
+            return asked if words <= known else None
+        return next((name for name, found in held.items() if words <= found), None)
 
     def _entry(self, entry_id: str) -> Entry | None:
         return self.kb.entries[entry_id] if entry_id in self._position else None
