@@ -15,7 +15,7 @@ from rapidfuzz import fuzz, process
 
 from knowledge.loader import KnowledgeBase
 from knowledge.normalize import (
-    Analysis, Vocabulary, analyse, fold, untelex, without_words, written_forms,
+    Analysis, Vocabulary, analyse, expand, fold, untelex, without_words, written_forms,
 )
 from knowledge.schema import Entry, Fact, NationalProcedure, Procedure
 
@@ -503,8 +503,10 @@ class Matcher:
             for kind, phrases in kinds.items():
                 for phrase in phrases:
                     words = tuple(self.analyse(phrase).content)
-                    if words:
+                    if words and len(words) == len(expand(fold(phrase).split(), self.vocab)):
                         table[words] = (group, kind)
+                    # else a word of it reads as a filler ("thi" as "thì" in "dự thi", "bác" in
+                    # "bác sĩ"): what is left would name the kind in unrelated texts
         return table
 
     def _kinds_in(self, texts: list[tuple[str, ...]]) -> dict[str, frozenset[str]]:
