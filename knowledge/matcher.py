@@ -126,7 +126,7 @@ class Thresholds:
     margin: float = 2.0
     sure: float = 90.0
     related: float = 30.0  # below suggestions, still shown beside a "not found" as the nearest
-    clear_floor: float = 40.0  # a curated entry this far ahead of every rival is answered
+    clear_floor: float = 36.0
     clear_margin: float = 8.0
     # two official records this close fit the question equally: ask which one is meant
     tie: float = 2.0

@@ -240,6 +240,7 @@ class Analysis:
 
 
 _YEAR = re.compile(r"^(19|20)\d\d$")
+_AGE = re.compile(r"\b(\d{1,3})[tT]\b")
 
 
 def expand(tokens: list[str], vocab: Vocabulary) -> list[str]:
@@ -299,6 +300,7 @@ def analyse(
     text: str, vocab: Vocabulary, correct: Callable[[str], str] | None = None
 ) -> Analysis:
     """Fold, correct typos, expand and split a question into topic words, field cues, places, years."""
+    text = _AGE.sub(r"\1 tuổi", text)  # "ba em 80t" is eighty years old
     folded = fold(text)
     all_words = folded.split()
     words, followup = strip_followup(all_words, vocab)
