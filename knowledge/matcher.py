@@ -550,6 +550,10 @@ class Matcher:
             if count < least and term not in title or term in self.vocab.light:
                 continue
             limit = self._anchor_pairs if "_" in term else self._anchor_words
+            if term in title and position not in self._usage:
+                # a curated entry's own name ("căn cước") is its topic, however many official
+                # records (most of them covered by it) share the word
+                limit = max(limit, COMMON_SHARE * len(self._ids), COMMON_MIN)
             if self._frequency(term) <= limit and not term.isdigit():
                 anchors.add(term)
         self._anchors[position] = found = frozenset(anchors)
