@@ -1082,9 +1082,11 @@ class Matcher:
     def _named_in(self, position: int, padded: str) -> bool:
         """One of an entry's texts of two words or more, not all everyday, occurs whole in a text."""
         light = self.vocab.light
+        anchors = self._anchors_of(position)
         for text in self._texts[position]:
             words = text.split()
-            if len(words) >= 2 and any(w not in light for w in words) and f" {text} " in padded:
+            long_enough = len(words) >= 2 and any(w not in light for w in words) or text in anchors
+            if long_enough and f" {text} " in padded:
                 return True
         return False
 
