@@ -266,6 +266,13 @@ class Matcher:
         }
         most = max(self._usage.values(), default=0)
         self._usage_scale = math.log1p(most) or 1.0
+        # curated entries about a way to submit itself ("Nộp hồ sơ trực tuyến …")
+        channels = [" ".join(p) for p in self.vocab.channel_words]
+        self._channel_entries = frozenset(
+            self._ids[position] for position in range(len(self._ids))
+            if position not in self._usage and self._texts[position]
+            and any(f" {c} " in f" {self._texts[position][0]} " for c in channels)
+        )
         # place or index -> the facts naming it, for saying what figures the base holds
         self._facts_naming: dict[str, list[int]] = defaultdict(list)
         for position, keys in self._facts.items():
@@ -733,6 +740,13 @@ class Matcher:
             return self._followup(text, normalized, prior, field_name or context.field)
         result = self._match(analysis, text, field_name, limit)
         result = self._named_beside_channel(analysis, text, field_name, limit, result)
+        if (
+            result.outcome is Outcome.answer and isinstance(result.entry, Procedure)
+            and result.field in (None, "requirements") and result.entry.id not in self._channel_entries
+            and without_words(analysis, self.vocab.channel_words) is not analysis
+        ):
+            # "hộ chiếu nộp trên dịch vụ công được không": how it can be submitted
+            result = replace(result, field="channels")
         if (
             prior is not None and topic and result.score < self.thresholds.body_followup
             and len(analysis.content) <= BODY_WORDS
