@@ -362,7 +362,8 @@ class Matcher:
             OrderedDict()
         )
         self._weights: dict[str, float] = {}
-        self._anchors: dict[int, frozenset[str]] = {}
+        # tuples of strings: the collector stops tracking them, so a large cache costs no pauses
+        self._anchors: dict[int, tuple[str, ...]] = {}
         total = len(self._texts)
         self._anchor_pairs = max(ANCHOR_PAIRS[0], ANCHOR_PAIRS[1] * total)
         self._anchor_words = max(ANCHOR_WORDS[0], ANCHOR_WORDS[1] * total)
@@ -383,7 +384,7 @@ class Matcher:
 
     def _texts_of(
         self, position: int
-    ) -> tuple[tuple[float, ...], dict[str, tuple[int, ...]], tuple[frozenset[str], ...]]:
+    ) -> tuple[tuple[float, ...], dict[str, tuple[int, ...]], tuple[tuple[str, ...], ...]]:
         """One entry's per-text weights, term positions and subordinate terms (computed once, kept)."""
         cached = self._text_index.get(position)
         if cached is not None:
@@ -391,14 +392,14 @@ class Matcher:
             return cached
         weights: list[float] = []
         where: dict[str, list[int]] = defaultdict(list)
-        tails: list[frozenset[str]] = []
+        tails: list[tuple[str, ...]] = []
         for index, text in enumerate(self._texts[position]):
             tokens = text.split()
             words = dict.fromkeys(terms_of(tokens))  # ordered: sums come out the same every run
             weights.append(sum(self._term_weight(t) for t in words) or 1.0)
             for term in words:
                 where[term].append(index)
-            tails.append(_tail_terms(tokens))
+            tails.append(tuple(_tail_terms(tokens)))  # a tuple of strings is not tracked
         # tuples of numbers: the collector stops tracking them, so a large cache costs no pauses
         built = (tuple(weights), {term: tuple(at) for term, at in where.items()}, tuple(tails))
         self._text_index[position] = built
@@ -540,7 +541,7 @@ class Matcher:
             self._kinds[position] = kinds  # most entries name none: one shared empty map
         return kinds
 
-    def _anchors_of(self, position: int) -> frozenset[str]:
+    def _anchors_of(self, position: int) -> tuple[str, ...]:
         """The terms that say what an entry is about ("khai_sinh", "cccd"), not what it shares."""
         found = self._anchors.get(position)
         if found is not None:
@@ -563,7 +564,7 @@ class Matcher:
                 limit = max(limit, COMMON_SHARE * len(self._ids), COMMON_MIN)
             if self._frequency(term) <= limit and not term.isdigit():
                 anchors.add(term)
-        self._anchors[position] = found = frozenset(anchors)
+        self._anchors[position] = found = tuple(sorted(anchors))
         return found
 
     def _reindex_entry(self, position: int, old_terms: set[str]) -> None:
@@ -1026,14 +1027,13 @@ class Matcher:
         for position in hit.tolist():
             if not self._compatible(position, analysis, kinds):
                 continue
-            # a long message shares words with many entries; only an entry's own topic counts
             # a long message shares words with many entries, and an official title shares its
             # generic words ("đăng ký", "trực tuyến") with many questions: only its topic counts
             anchors = (
                 self._anchors_of(position)
                 if position not in self._facts and (story < 1 or position in self._usage) else ()
             )
-            if anchors and not anchors & asked:
+            if anchors and not any(a in asked for a in anchors):
                 continue  # only generic words shared ("giấy phép", "thẻ", "lần đầu")
             weights, where, tails = self._texts_of(position)
             coverage = share(sum(v for t, v in matched.items() if t in where))
