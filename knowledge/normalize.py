@@ -264,6 +264,8 @@ def expand(tokens: list[str], vocab: Vocabulary) -> list[str]:
 
 def _typed_marks(text: str, words: list[str]) -> list[tuple[str, ...] | None]:
     """The diacritics typed on each folded word (None where they cannot be told)."""
+    if text.isascii():  # typed without any: every word bare (most aliases and questions)
+        return [()] * len(words)
     marks: list[tuple[str, ...] | None] = []
     for chunk in _WORD.findall(unicodedata.normalize("NFC", text)):
         typed = marks_of(chunk)
