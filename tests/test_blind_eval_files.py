@@ -11,6 +11,17 @@ import pytest
 import yaml
 
 BLIND = Path(__file__).parent / "eval" / "blind"
+# a second batch, written later the same way by another writer, split the same way
+BLIND2 = Path(__file__).parent / "eval" / "blind2"
+MINIMUM2 = {
+    "plain.yaml": ("plain", 40),
+    "teencode.yaml": ("teencode", 80),
+    "long.yaml": ("long", 50),
+    "conversations.yaml": ("followup", 30),
+    "near_miss.yaml": ("near_miss", 80),
+    "top100.yaml": ("top100", 120),
+    "smalltalk.yaml": ("smalltalk", 20),
+}
 FIELDS = {
     "documents",
     "processing_time",
@@ -36,9 +47,9 @@ MINIMUM = {
 }
 
 
-def _items(split: str, name: str) -> list[dict]:
+def _items(split: str, name: str, root: Path = BLIND) -> list[dict]:
     """One split's items of one category."""
-    return yaml.safe_load((BLIND / split / name).read_text(encoding="utf-8"))
+    return yaml.safe_load((root / split / name).read_text(encoding="utf-8"))
 
 
 def _turns(item: dict) -> list[dict]:
@@ -101,5 +112,36 @@ def test_running_the_split_again_changes_nothing(tmp_path: Path) -> None:
         module.split_file(name)
         for split in ("dev", "holdout"):
             assert (copy / split / name).read_text(encoding="utf-8") == (BLIND / split / name).read_text(
+                encoding="utf-8"
+            )
+
+
+@pytest.mark.parametrize("name", sorted(MINIMUM2))
+def test_the_second_batch_is_labelled_and_split_the_same_way(name: str) -> None:
+    tag, minimum = MINIMUM2[name]
+    dev, holdout = _items("dev", name, BLIND2), _items("holdout", name, BLIND2)
+    assert len(dev) + len(holdout) >= minimum
+    assert abs(len(dev) - len(holdout)) <= 0.1 * (len(dev) + len(holdout)) + 2
+    for item in dev + holdout:
+        assert tag in item["tags"], item
+        for turn in _turns(item):
+            assert set(turn) <= {"q", "expect", "code", "field", "tags"}, turn
+            assert turn["expect"] is None or ENTRY_ID.match(turn["expect"]), turn
+            assert "code" not in turn or CODE.match(turn["code"]), turn
+            assert "field" not in turn or turn["field"] in FIELDS, turn
+    firsts = {_turns(item)[0]["q"].casefold() for item in dev}
+    assert not firsts & {_turns(item)[0]["q"].casefold() for item in holdout}
+
+
+def test_the_second_batch_split_runs_again_to_the_same_files(tmp_path: Path) -> None:
+    copy = tmp_path / "blind2"
+    shutil.copytree(BLIND2, copy)
+    spec = importlib.util.spec_from_file_location("blind_split", BLIND / "split.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for name in MINIMUM2:
+        module.split_file(name, copy)
+        for split in ("dev", "holdout"):
+            assert (copy / split / name).read_text(encoding="utf-8") == (BLIND2 / split / name).read_text(
                 encoding="utf-8"
             )
