@@ -11,7 +11,7 @@ import html
 from dataclasses import dataclass
 
 from bot import texts
-from knowledge.schema import METHOD_LABELS, NationalProcedure
+from knowledge.schema import METHOD_LABELS, Method, NationalProcedure
 
 MAX_DOCUMENTS = 6
 MAX_ITEM = 120  # characters of one document in a short answer
@@ -179,7 +179,24 @@ def section_lines(proc: NationalProcedure, section: str) -> list[str]:
         return [heading, *(steps or [_esc(texts.NATIONAL_NO_INFO)])]
     if section == "result":
         return [heading, _esc(proc.result or texts.NATIONAL_NO_INFO)]
+    if section == "channels":
+        return [heading, *_channel_lines(proc)]
+    if section == "subjects":
+        return [heading, *([f"• {_esc(s)}" for s in proc.subjects] or [_esc(texts.NATIONAL_NO_INFO)])]
     raise KeyError(section)
+
+
+def _channel_lines(proc: NationalProcedure) -> list[str]:
+    """Whether it can be submitted online, then each way to submit with its time, fee and note."""
+    if not proc.channels:
+        return [_esc(_cut(proc.channels_text, MAX_VERBATIM) if proc.channels_text else texts.NATIONAL_NO_INFO)]
+    online = any(c.method == Method.online for c in proc.channels)
+    lines = [_esc(texts.ONLINE_YES if online else texts.ONLINE_NO)]
+    for channel in proc.channels:
+        details = "; ".join(d for d in (channel.processing_time, channel.fee, channel.note) if d)
+        label = METHOD_LABELS[channel.method]
+        lines.append(f"• {_esc(label)}" + (f": {_esc(_cut(details, MAX_LINE))}" if details else ""))
+    return lines
 
 
 def _identity(proc: NationalProcedure) -> str:

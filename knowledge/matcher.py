@@ -727,6 +727,12 @@ class Matcher:
         if prior is not None and asks_part and not topic:
             # "còn lệ phí thì sao?", "mất bao lâu?": that part of the entry just answered
             return self._followup(text, normalized, prior, field_name or context.field)
+        if (
+            prior is not None and topic and prior.id not in self._channel_entries
+            and not self._topic(without_words(analysis, self.vocab.channel_words))
+        ):
+            # "nộp online trên VNeID được không": how the entry just answered can be submitted
+            return self._followup(text, normalized, prior, "channels")
         if not analysis.content or not topic and field_name and self._exact_owner(normalized) is None:
             return MatchResult(
                 Outcome.not_found, text, normalized, field=field_name,

@@ -133,3 +133,27 @@ async def test_follow_up_works_after_a_restart(tmp_path):
         assert reply["text"].startswith(_title(after, "tam-tru"))
         assert reply["text"].split("\n")[2] == "💰 Phí, lệ phí"
         _clean(after)
+
+
+async def test_a_national_record_found_by_its_everyday_name_takes_follow_ups_on_two_instances(tmp_path):
+    url = f"sqlite:///{tmp_path}/shared.db"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    async with running_bot(tmp_path / "a", url) as one, running_bot(tmp_path / "b", url) as two:
+        [first] = await one.ask(USER, "rut bhxh 1 lan")
+        assert first["text"].startswith(_title(one, "tthc-1-001613"))
+        assert "1.001613" in first["text"]
+        [second] = await two.ask(USER, "bao lâu thì nhận được tiền")
+        assert second["text"].startswith(_title(two, "tthc-1-001613"))
+        assert "⏱ Thời hạn giải quyết" in "\n".join(second["text"].split("\n")[:4])
+        [third] = await one.ask(USER, "nộp online trên vneid được không")
+        assert third["text"].startswith(_title(one, "tthc-1-001613"))
+        assert "🌐 Cách thức nộp" in "\n".join(third["text"].split("\n")[:4])
+        _clean(one)
+        _clean(two)
+
+
+async def test_a_question_the_last_answer_holds_stays_with_it(bot):
+    await bot.ask(USER, "đổi bằng lái xe hết hạn")
+    [reply] = await bot.ask(USER, "có cần khám sức khỏe không")
+    assert reply["text"].startswith(_title(bot, "giay-phep-lai-xe"))

@@ -85,3 +85,14 @@ async def test_the_bot_answers_from_a_national_record_and_its_buttons_work(natio
         edited = bot.api.messages[key]
         assert "⚖️ Căn cứ pháp lý" in edited["text"] and "(27/2023/QH15)" in edited["text"]
         assert bot.api.refused == [], bot.api.refused
+
+
+def test_every_field_a_question_can_ask_is_answered_from_a_record(national_base, passport):
+    from bot import texts
+
+    for field in texts.HEADINGS:
+        for entry in load_knowledge(national_base).entries.values():
+            if entry.id.startswith("tthc-"):
+                assert visible(render_entry(entry, field)).split("\n")[3] == texts.HEADINGS[field]
+    online = visible(render_entry(passport, "channels")).split("\n")
+    assert online[4] == texts.ONLINE_YES and online[5].startswith("• Trực tuyến")
