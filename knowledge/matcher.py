@@ -15,7 +15,14 @@ from rapidfuzz import fuzz, process
 
 from knowledge.loader import KnowledgeBase
 from knowledge.normalize import (
-    Analysis, Vocabulary, analyse, expand, fold, untelex, without_words, written_forms,
+    Analysis,
+    Vocabulary,
+    analyse,
+    expand,
+    fold,
+    untelex,
+    without_words,
+    written_forms,
 )
 from knowledge.schema import Entry, Fact, NationalProcedure, Procedure
 
