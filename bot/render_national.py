@@ -130,6 +130,8 @@ def _agency_lines(proc: NationalProcedure) -> list[str]:
     ):
         if value:
             lines.append(f"{_esc(label)}: {_esc(value)}")
+    if not lines:  # the record names no agency: say so rather than show an empty heading
+        lines.append(_esc(texts.NATIONAL_NO_INFO))
     methods = ", ".join(METHOD_LABELS[c.method] for c in proc.channels)
     if methods:
         lines.append(f"{_bold(texts.HEADINGS['channels'])}: {_esc(methods)}")
