@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections import OrderedDict, defaultdict
@@ -133,7 +132,7 @@ class Thresholds:
     margin: float = 2.0
     sure: float = 90.0
     related: float = 30.0  # below suggestions, still shown beside a "not found" as the nearest
-    clear_floor: float = 36.0
+    clear_floor: float = 36.0  # a curated entry this far ahead of every rival is answered
     clear_margin: float = 8.0
     # two official records this close fit the question equally: ask which one is meant
     tie: float = 2.0
@@ -275,6 +274,7 @@ class Matcher:
         self._usage_scale = math.log1p(most) or 1.0
         # curated entries about a way to submit itself ("Nộp hồ sơ trực tuyến …")
         channels = [" ".join(p) for p in self.vocab.channel_words]
+        self._channel_terms = frozenset(w for phrase in self.vocab.channel_words for w in phrase)
         self._channel_entries = frozenset(
             self._ids[position] for position in range(len(self._ids))
             if position not in self._usage and self._texts[position]
@@ -361,6 +361,8 @@ class Matcher:
             t: p[0] if len(p) == 1 else np.array(p, dtype=np.int32) for t, p in postings.items()
         }
         self._total = max(len(self._texts), 1)
+        # a term in more entries than this does not pick candidates (see COMMON_SHARE)
+        self._crowded = max(COMMON_SHARE * len(self._texts), COMMON_MIN)
         idfs = [self._idf_of(t) for t in self._postings]
         self._unknown_idf = float(np.median(idfs)) if idfs else 1.0
         # per entry, built when the entry is first a candidate: each text's total weight
@@ -568,7 +570,7 @@ class Matcher:
             if term in title and position not in self._usage:
                 # a curated entry's own name ("căn cước") is its topic, however many official
                 # records (most of them covered by it) share the word
-                limit = max(limit, COMMON_SHARE * len(self._ids), COMMON_MIN)
+                limit = max(limit, self._crowded)
             if self._frequency(term) <= limit and not term.isdigit():
                 anchors.add(term)
         self._anchors[position] = found = tuple(sorted(anchors))
@@ -731,12 +733,14 @@ class Matcher:
             return self._smalltalk(analysis, text)
         prior = self._entry(context.entry_id) if context else None
         asks_part = field_name is not None or analysis.followup
+        # the question without its ways to submit ("trực tuyến", "VNeID"): what else it names
+        plain = without_words(analysis, self.vocab.channel_words)
         if prior is not None and asks_part and not topic:
             # "còn lệ phí thì sao?", "mất bao lâu?": that part of the entry just answered
             return self._followup(text, normalized, prior, field_name or context.field)
         if (
             prior is not None and topic and prior.id not in self._channel_entries
-            and not self._topic(without_words(analysis, self.vocab.channel_words))
+            and not self._topic(plain)
         ):
             # "nộp online trên VNeID được không": how the entry just answered can be submitted
             return self._followup(text, normalized, prior, "channels")
@@ -753,11 +757,12 @@ class Matcher:
             # other words the last entry holds: "cho trẻ em thì sao?" after "căn cước"
             return self._followup(text, normalized, prior, field_name or context.field)
         result = self._match(analysis, text, field_name, limit)
-        result = self._named_beside_channel(analysis, text, field_name, limit, result)
+        if plain is not analysis:
+            result = self._named_beside_channel(analysis, plain, text, field_name, limit, result)
         if (
             result.outcome is Outcome.answer and isinstance(result.entry, Procedure)
             and result.field in (None, "requirements") and result.entry.id not in self._channel_entries
-            and without_words(analysis, self.vocab.channel_words) is not analysis
+            and plain is not analysis
         ):
             # "hộ chiếu nộp trên dịch vụ công được không": how it can be submitted
             result = replace(result, field="channels")
@@ -801,21 +806,19 @@ class Matcher:
         return replace(result, long=long) if long else result
 
     def _named_beside_channel(
-        self, analysis: Analysis, text: str, field_name: str | None, limit: int, result: MatchResult
+        self, analysis: Analysis, plain: Analysis, text: str, field_name: str | None, limit: int,
+        result: MatchResult,
     ) -> MatchResult:
         """"hộ chiếu nộp trên dịch vụ công được không": an entry met only on the way to submit
         ("dịch vụ công", "trực tuyến") gives way to the procedure the question names, whose
         channels it asks about."""
         if result.score >= 100.0 or result.outcome not in (Outcome.answer, Outcome.suggest, Outcome.clarify):
             return result
-        plain = without_words(analysis, self.vocab.channel_words)
-        if plain is analysis or not self._topic(plain):
+        if not self._topic(plain):
             return result
         met = result.entry.id if result.entry is not None else result.suggestions[0].entry_id
-        channel = {w for phrase in self.vocab.channel_words for w in phrase}
-        crowded = max(COMMON_SHARE * len(self._ids), COMMON_MIN)
         shared = self._topic(analysis) & self._terms(self._position[met])
-        if any(w not in channel and self._frequency(w) <= crowded for w in shared):
+        if any(w not in self._channel_terms and self._frequency(w) <= self._crowded for w in shared):
             return result  # it shares the question's own words too
         named = self._match(plain, text, field_name or "channels", limit)
         if named.outcome in (Outcome.answer, Outcome.clarify):
@@ -842,12 +845,7 @@ class Matcher:
         for name in BODY_FIELDS:
             value = getattr(entry, name, None)
             if value:
-                flat = json.dumps(
-                    [v.model_dump() if hasattr(v, "model_dump") else v for v in value]
-                    if isinstance(value, list) else value,
-                    ensure_ascii=False,
-                )
-                held[name] = set(self.analyse(flat).content)
+                held[name] = set(self.analyse(" ".join(_strings(value))).content)
         if asked:  # "bao lâu thì nhận được tiền": the asked part, once the words are the entry's
             known = set().union(*held.values(), self._terms(self._position[entry.id]))
             return asked if words <= known else None
@@ -999,8 +997,7 @@ class Matcher:
         matched = {t: w * s for t, w, s in terms if s > 0}
         # candidates come from the terms that tell entries apart; a term in a great many entries
         # ("đăng ký", "giấy") only adds work here, and still counts in the scores below
-        crowded = max(COMMON_SHARE * len(self._ids), COMMON_MIN)
-        telling = {t: v for t, v in matched.items() if self._frequency(t) <= crowded} or matched
+        telling = {t: v for t, v in matched.items() if self._frequency(t) <= self._crowded} or matched
         scores = np.zeros(len(self._ids), dtype=np.float32)
         for term, value in telling.items():
             # a word pair found says more about a candidate than its two words found apart
@@ -1234,6 +1231,17 @@ def codes_of(entry: Entry | None) -> tuple[str, ...]:
         return ()
     own = (entry.code,) if entry.code else ()
     return tuple(dict.fromkeys((*own, *entry.codes)))
+
+
+def _strings(value: object) -> list[str]:
+    """The texts a field holds: itself, the items of a list, the values of a document or channel."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [text for item in value for text in _strings(item)]
+    if hasattr(value, "model_dump"):
+        return _strings([v for v in value.model_dump(mode="json").values() if v is not None])
+    return [str(value)] if isinstance(value, int | float) else []
 
 
 def _extra_texts(entry: Entry) -> list[str]:
