@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,13 @@ from knowledge import KnowledgeBase, Matcher, load_knowledge
 
 FIXTURE_KB = Path(__file__).parent / "fixtures" / "kb"
 REAL_KB = Path(__file__).resolve().parent.parent / "knowledge" / "data"
+PG_URL = os.environ.get("DATABASE_URL_TEST")
+
+
+@pytest.fixture(params=["sqlite-file"] + (["postgresql"] if PG_URL else []))
+def database_url(request, tmp_path) -> str:
+    """A database for storage tests: a SQLite file, and PostgreSQL when DATABASE_URL_TEST names one."""
+    return f"sqlite:///{tmp_path}/test.db" if request.param == "sqlite-file" else PG_URL
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import random
 import threading
 import time
@@ -24,14 +23,12 @@ from knowledge import Matcher, load_knowledge
 REAL_KB = Path(__file__).resolve().parent.parent / "knowledge" / "data"
 
 
-PG_URL = os.environ.get("DATABASE_URL_TEST")
-BACKENDS = ["sqlite-file"] + (["postgresql"] if PG_URL else [])
 
 
-@pytest.fixture(params=BACKENDS)
-def storage(request, tmp_path):
+@pytest.fixture
+def storage(database_url):
     """The same queries on SQLite and, when it is configured, PostgreSQL (migrated by Alembic)."""
-    store = Storage(f"sqlite:///{tmp_path}/test.db" if request.param == "sqlite-file" else PG_URL)
+    store = Storage(database_url)
     store.delete_all()
     yield store
     store.delete_all()

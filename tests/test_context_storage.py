@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import uuid
 
 import pytest
@@ -13,14 +12,10 @@ from bot.context import ChatContexts
 from bot.storage import Storage
 from knowledge.matcher import Context
 
-PG_URL = os.environ.get("DATABASE_URL_TEST")
-BACKENDS = ["sqlite-file"] + (["postgresql"] if PG_URL else [])
 
-
-@pytest.fixture(params=BACKENDS)
-def contexts(request, tmp_path):
-    url = f"sqlite:///{tmp_path}/test.db" if request.param == "sqlite-file" else PG_URL
-    store = Storage(url)  # runs the Alembic migrations
+@pytest.fixture
+def contexts(database_url):
+    store = Storage(database_url)  # runs the Alembic migrations
     yield ChatContexts(store)
     store.close()
 

@@ -9,15 +9,12 @@ import pytest
 from sqlalchemy import inspect
 
 from bot.storage import QueryLog, Storage, user_key
-
-PG_URL = os.environ.get("DATABASE_URL_TEST")
-BACKENDS = ["sqlite-file"] + (["postgresql"] if PG_URL else [])
+from tests.conftest import PG_URL
 
 
-@pytest.fixture(params=BACKENDS)
-def storage(request, tmp_path):
-    url = f"sqlite:///{tmp_path}/test.db" if request.param == "sqlite-file" else PG_URL
-    store = Storage(url)  # runs the Alembic migrations
+@pytest.fixture
+def storage(database_url):
+    store = Storage(database_url)  # runs the Alembic migrations
     store.delete_all()
     yield store
     store.delete_all()
