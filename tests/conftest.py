@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -52,3 +54,14 @@ def curated_matcher() -> Matcher:
     m = load_settings(env={}).matching
     kb = load_knowledge(REAL_KB, national=False)
     return Matcher(kb, Thresholds(m.answer, m.suggest, m.margin))
+
+
+@pytest.fixture(scope="module")
+def national_base(tmp_path_factory) -> Path:
+    """The small curated base plus seven real national records, imported as the bot ships them."""
+    from knowledge.national.importer import import_national
+
+    root = tmp_path_factory.mktemp("kb") / "data"
+    shutil.copytree(FIXTURE_KB, root)
+    import_national(Path(__file__).parent / "data" / "national-sample.jsonl", root, dt.date(2026, 7, 31))
+    return root

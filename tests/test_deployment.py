@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,18 +9,6 @@ import pytest
 from bot.config import ConfigError, load_settings
 from bot.render import render_section, visible
 from knowledge import load_knowledge
-from knowledge.national.importer import import_national
-
-HERE = Path(__file__).resolve().parent
-SAMPLE = HERE / "data" / "national-sample.jsonl"
-
-
-@pytest.fixture(scope="module")
-def base(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("kb") / "data"
-    shutil.copytree(HERE / "fixtures" / "kb", root)
-    import_national(SAMPLE, root, dt.date(2026, 7, 31))
-    return root
 
 
 def _settings(tmp_path: Path, text: str):
@@ -35,23 +21,23 @@ def _national(kb) -> set[str]:
     return {i.id for i in kb.catalogue if i.national}
 
 
-def test_by_default_every_national_record_is_served(base, tmp_path):
+def test_by_default_every_national_record_is_served(national_base, tmp_path):
     settings = _settings(tmp_path, "admin_ids: []\n")
     assert settings.national.selection() is None
-    assert len(_national(load_knowledge(base, select=settings.national.selection()))) == 6
+    assert len(_national(load_knowledge(national_base, select=settings.national.selection()))) == 6
 
 
-def test_a_province_serves_records_by_level_domain_or_code(base, tmp_path):
+def test_a_province_serves_records_by_level_domain_or_code(national_base, tmp_path):
     by_level = _settings(tmp_path, "national:\n  levels: [cap xa]\n").national.selection()
-    assert _national(load_knowledge(base, select=by_level)) == {"tthc-1-004194"}
+    assert _national(load_knowledge(national_base, select=by_level)) == {"tthc-1-004194"}
     by_domain = _settings(tmp_path, "national:\n  domains: [Quản lý xuất nhập cảnh]\n").national.selection()
-    assert _national(load_knowledge(base, select=by_domain)) == {"tthc-1-001456", "tthc-1-014905"}
+    assert _national(load_knowledge(national_base, select=by_domain)) == {"tthc-1-001456", "tthc-1-014905"}
     by_code = _settings(tmp_path, "national:\n  codes: ['6.003636', '1.000178']\n").national.selection()
-    assert _national(load_knowledge(base, select=by_code)) == {"tthc-6-003636", "tthc-1-000178"}
+    assert _national(load_knowledge(national_base, select=by_code)) == {"tthc-6-003636", "tthc-1-000178"}
     both = _settings(tmp_path, "national:\n  levels: [Cấp tỉnh]\n  codes: ['6.003636', '1.000178']\n")
-    assert _national(load_knowledge(base, select=both.national.selection())) == {"tthc-6-003636"}
+    assert _national(load_knowledge(national_base, select=both.national.selection())) == {"tthc-6-003636"}
     # curated entries are always served
-    assert "ho-chieu" in load_knowledge(base, select=by_code).entries
+    assert "ho-chieu" in load_knowledge(national_base, select=by_code).entries
 
 
 def test_unknown_levels_bad_codes_and_bad_urls_are_refused(tmp_path):
@@ -68,14 +54,14 @@ def test_unknown_levels_bad_codes_and_bad_urls_are_refused(tmp_path):
         assert says in str(caught.value), text
 
 
-def test_where_to_submit_uses_the_provinces_facts_from_the_settings(base, tmp_path):
+def test_where_to_submit_uses_the_provinces_facts_from_the_settings(national_base, tmp_path):
     from bot.render_national import Province, set_province
 
     settings = _settings(tmp_path, (
         "province:\n  name: tỉnh Quảng Nam\n  hotline: 0235 1022\n"
         "  portal_url: https://dichvucong.quangnam.gov.vn\n  centre_address: Số 62 Hùng Vương, Tam Kỳ\n"
     ))
-    kb = load_knowledge(base)
+    kb = load_knowledge(national_base)
     set_province(settings.province.facts())
     try:
         national = visible(render_section(kb.entries["tthc-1-004194"], "agency"))

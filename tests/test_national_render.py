@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import shutil
-from pathlib import Path
-
 import pytest
 
 from bot import render_national
 from bot.render import render_entry, render_section, split_message, visible
 from knowledge import load_knowledge
-from knowledge.national.importer import import_national
 from tests.harness import button, running_bot
 
-HERE = Path(__file__).resolve().parent
-SAMPLE = HERE / "data" / "national-sample.jsonl"
 USER = 2002
-
-
-@pytest.fixture(scope="module")
-def national_base(tmp_path_factory) -> Path:
-    """The small curated base plus seven real national records."""
-    root = tmp_path_factory.mktemp("kb") / "data"
-    shutil.copytree(HERE / "fixtures" / "kb", root)
-    import_national(SAMPLE, root, dt.date(2026, 7, 31))
-    return root
 
 
 @pytest.fixture(scope="module")
