@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.match import DATA, write_synthetic  # noqa: E402
+from bench.match import DATA, synthetic_bases  # noqa: E402
 
 _CHILD = r"""
 import contextlib, gc, json, sys, time
@@ -72,11 +72,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[50000])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        bases = [("shipped", DATA)]
-        for size in args.sizes:
-            folder = Path(tmp) / f"synthetic-{size}"
-            folder.mkdir()
-            bases.append((f"{size:,}", write_synthetic(size, folder)))
+        bases = [("shipped", DATA), *synthetic_bases(Path(tmp), args.sizes)]
         print("per stage, in a fresh process without the cache (s); GC = collector passes during it")
         print(f"{'base':<9} {'entries':>8} {'collector':>9} {'load YAML':>10} {'index':>7} {'total':>7} "
               f"{'RSS MB':>7} {'GC passes':>9} {'GC s':>6}")

@@ -88,6 +88,16 @@ def write_synthetic(size: int, folder: Path) -> Path:
     return folder
 
 
+def synthetic_bases(tmp: Path, sizes: list[int]) -> list[tuple[str, Path]]:
+    """(label, folder) of a synthetic base of each size, written under ``tmp``."""
+    bases = []
+    for size in sizes:
+        folder = tmp / f"synthetic-{size}"
+        folder.mkdir()
+        bases.append((f"{size:,}", write_synthetic(size, folder)))
+    return bases
+
+
 def _related(title: str, aliases: list[str], word: str) -> tuple[str, list[str]]:
     """A related procedure: the title and aliases with their topic word replaced by a made-up
     one, everywhere ("đăng ký khai sinh" / "đăng ký khai tử" differ in one word)."""
@@ -257,11 +267,7 @@ def main() -> None:
     print(f"random-phrase workload: {len(phrases)} phrases of 2-6 words of the real base\n")
 
     with tempfile.TemporaryDirectory() as tmp:
-        bases = [("real", DATA)]
-        for size in args.sizes:
-            folder = Path(tmp) / f"synthetic-{size}"
-            folder.mkdir()
-            bases.append((f"{size:,}", write_synthetic(size, folder)))
+        bases = [("real", DATA), *synthetic_bases(Path(tmp), args.sizes)]
 
         print("cold start in a fresh process: load + index (s) and resident memory (MB)")
         print(f"{'base':<8} {'entries':>8} {'YAML s':>8} {'RSS MB':>8} {'cached s':>9} {'RSS MB':>8}")
