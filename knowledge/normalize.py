@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
@@ -55,6 +56,7 @@ def untelex(word: str) -> str:
 
 
 _WORD = re.compile(r"\w+")
+WORDS_KEPT = 65_536  # distinct written words whose reading is kept
 
 
 def marks_of(word: str) -> tuple[str, ...]:
@@ -65,14 +67,19 @@ def marks_of(word: str) -> tuple[str, ...]:
     return (*marks, "đ") if "đ" in decomposed else marks
 
 
+@lru_cache(maxsize=WORDS_KEPT)
+def _read_word(word: str) -> tuple[str, tuple[str, ...]]:
+    """A written word folded, and its diacritics: texts repeat the same few thousand words."""
+    return fold(word), marks_of(word)
+
+
 def written_forms(text: str) -> tuple[dict[str, frozenset[tuple[str, ...]]], frozenset[str]]:
     """How a text writes its words: folded word -> the diacritics it carries, and the folded
     words written without any (those match every form)."""
     forms: dict[str, set[tuple[str, ...]]] = {}
     bare: set[str] = set()
     for word in _WORD.findall(unicodedata.normalize("NFC", text)):  # NFD splits words at marks
-        marks = marks_of(word)
-        key = fold(word)
+        key, marks = _read_word(word)
         if marks:
             forms.setdefault(key, set()).add(marks)
         else:
@@ -104,8 +111,9 @@ class Vocabulary:
     filler_marks: dict[str, frozenset[tuple[str, ...]]] = field(default_factory=dict)
     # the diacritics of an expansion's words as the synonyms write them ("thị thực" for "visa")
     expansion_marks: dict[tuple[str, ...], tuple] = field(default_factory=dict)
-    followup_lead: frozenset[tuple[str, ...]] = frozenset()
-    followup_tail: frozenset[tuple[str, ...]] = frozenset()
+    # opening and closing phrases of a follow-up ("còn", "thì sao"), longest first
+    followup_lead: tuple[tuple[str, ...], ...] = ()
+    followup_tail: tuple[tuple[str, ...], ...] = ()
     channel_words: frozenset[tuple[str, ...]] = frozenset()
 
     @classmethod
@@ -189,8 +197,8 @@ class Vocabulary:
             mark_reach=_reach(marks),
             filler_marks=_filler_marks(fillers),
             expansion_marks=expansion_marks,
-            followup_lead=frozenset(tuple(fold(p).split()) for p in (followup or {}).get("lead", ())),
-            followup_tail=frozenset(tuple(fold(p).split()) for p in (followup or {}).get("tail", ())),
+            followup_lead=_longest_first((followup or {}).get("lead", ())),
+            followup_tail=_longest_first((followup or {}).get("tail", ())),
             channel_words=frozenset(compact(w) for w in channel_words if fold(w)),
         )
 
@@ -262,14 +270,19 @@ def expand(tokens: list[str], vocab: Vocabulary) -> list[str]:
     return out
 
 
+def _longest_first(phrases: Iterable[str]) -> tuple[tuple[str, ...], ...]:
+    """Folded phrases, the longest first, so that a scan stops at the longest that fits."""
+    return tuple(sorted({tuple(fold(p).split()) for p in phrases}, key=lambda t: (-len(t), t)))
+
+
 def _typed_marks(text: str, words: list[str]) -> list[tuple[str, ...] | None]:
     """The diacritics typed on each folded word (None where they cannot be told)."""
     if text.isascii():  # typed without any: every word bare (most aliases and questions)
         return [()] * len(words)
     marks: list[tuple[str, ...] | None] = []
     for chunk in _WORD.findall(unicodedata.normalize("NFC", text)):
-        typed = marks_of(chunk)
-        marks.extend(typed for _ in fold(chunk).split())
+        folded, typed = _read_word(chunk)
+        marks.extend(typed for _ in folded.split())
     return marks if len(marks) == len(words) else [None] * len(words)
 
 
@@ -305,11 +318,9 @@ def analyse(
     text = _AGE.sub(r"\1 tuổi", text)  # "ba em 80t" is eighty years old
     folded = fold(text)
     all_words = folded.split()
-    words, followup = strip_followup(all_words, vocab)
-    typed = _typed_marks(text, all_words)
-    start = next((i for i in range(len(all_words) - len(words) + 1)
-                  if all_words[i : i + len(words)] == words), 0)
-    typed = typed[start : start + len(words)]
+    start, end = _followup_span(all_words, vocab)
+    words, followup = all_words[start:end], end - start < len(all_words)
+    typed = _typed_marks(text, all_words)[start:end]
     if correct is not None:
         words = [correct(word) for word in words]
     tokens, typed = _expand_marked(words, typed, vocab)
@@ -386,22 +397,24 @@ def strip_followup(words: list[str], vocab: Vocabulary) -> tuple[list[str], bool
     An opening word counts only when a closing one is there too, or a field cue follows it
     ("còn lệ phí?"): "con" alone is also "child", as in "con mới sinh".
     """
+    start, end = _followup_span(words, vocab)
+    return words[start:end], end - start < len(words)
+
+
+def _followup_span(words: list[str], vocab: Vocabulary) -> tuple[int, int]:
+    """Where the words of a message stand once its follow-up opening and closing are dropped."""
     tail = next(
-        (len(t) for t in sorted(vocab.followup_tail, key=len, reverse=True)
-         if len(words) > len(t) and tuple(words[-len(t):]) == t),
+        (len(t) for t in vocab.followup_tail if len(words) > len(t) and tuple(words[-len(t):]) == t),
         0,
     )
-    rest = words[: len(words) - tail] if tail else words
+    end = len(words) - tail
     lead = next(
-        (len(t) for t in sorted(vocab.followup_lead, key=len, reverse=True)
-         if len(rest) > len(t) and tuple(rest[: len(t)]) == t),
+        (len(t) for t in vocab.followup_lead if end > len(t) and tuple(words[: len(t)]) == t),
         0,
     )
-    if lead and not tail and not _starts_with_field(rest[lead:], vocab):
+    if lead and not tail and not _starts_with_field(words[lead:end], vocab):
         lead = 0
-    if not lead and not tail:
-        return words, False
-    return rest[lead:], True
+    return lead, end
 
 
 def _starts_with_field(words: list[str], vocab: Vocabulary) -> bool:
