@@ -56,6 +56,7 @@ TIE_RECALL = 0.05
 MARKED_SHARE = 0.6
 # Points a long message's score gains for an entry whose text it contains whole.
 NAMED = 6.0
+NAMED_ASKED = 3.0
 # Points a national record gives up to a curated entry, and the most the usage weight adds.
 NATIONAL_PRIOR = 3.0
 USAGE_PRIOR = 1.0
@@ -75,6 +76,13 @@ _RULE_QUESTION = re.compile(
     r"|duoc to chuc nhu the nao|xu ly nhu the nao|thuc hien theo van ban nao)\b"
 )
 _SENTENCE = re.compile(r"[.?!;\n]+")
+_CLAUSE = re.compile(r"[.?!;,\n]+|\s(?:nhưng|nhung|mà)\s", re.IGNORECASE)
+# what a story says its teller wants: "muốn", "dự định", "giờ tính" ("tính" and "định" alone
+# are also in "cách tính", "quy định"; bare "muon" is also "muộn", rarely in a story)
+_WANTS = re.compile(
+    r"(?<!\w)(?:muốn|muon|dự (?:định|tính)|du (?:dinh|tinh)|(?:đang|giờ|dang|gio) (?:tính|định))(?!\w)",
+    re.IGNORECASE,
+)
 # A yes-or-no question ("có cần khám sức khỏe không", "phải mang theo ảnh ko").
 _YES_NO = re.compile(r"^(co |thi )?(can|phai|duoc|bat buoc|co can|co phai)\b.*\b(khong|ko|k|hok|hong|chua)$")
 # A short question about the last answer: at most this many topic words, answered from the
@@ -869,8 +877,7 @@ class Matcher:
             return MatchResult(
                 Outcome.answer, text, normalized, entry, _field_for(entry, field_name), 100.0
             )
-        focus = self._focus(text) if len(analysis.content) > LONG_WORDS else None
-        focus_terms = set(terms_of(list(focus.content))) if focus is not None else set()
+        focus_terms = self._focus(text) if len(analysis.content) > LONG_WORDS else set()
         for quoted in _QUOTED.findall(text):
             # "thủ tục “Đề nghị áp dụng APA chính thức”": the name of what is asked about
             if len(quoted.split()) >= QUOTED_WORDS:
@@ -981,10 +988,17 @@ class Matcher:
             reason=NO_FACT if available else None, available=tuple(available),
         )
 
-    def _focus(self, text: str) -> Analysis | None:
-        """A long message's last sentence: people ask at the end of their story."""
+    def _focus(self, text: str) -> set[str]:
+        """The terms of a long message that say what it asks: its last sentence (people ask at
+        the end of their story) and what it says it wants ("… giờ em muốn làm giấy khai sinh
+        cho con, …")."""
         sentences = [s for s in _SENTENCE.split(text) if len(s.split()) >= 3]
-        return self.analyse(sentences[-1]) if len(sentences) >= 2 else None
+        parts = [sentences[-1]] if len(sentences) >= 2 else []
+        for clause in _CLAUSE.split(text):
+            found = _WANTS.search(clause)
+            if found is not None:
+                parts.append(clause[found.end():])
+        return {term for part in parts for term in terms_of(list(self.analyse(part).content))}
 
     def _rank(
         self, analysis: Analysis, pool: int = POOL, focus: set[str] | None = None,
@@ -1066,6 +1080,8 @@ class Matcher:
             score = 100 * (W_ALIAS * best_f + W_COVERAGE * coverage) + W_FUZZY * closeness
             if story < 1 and self._named_in(position, padded):
                 score += NAMED  # the story names this entry outright ("… đăng ký hộ kinh doanh …")
+                if focus and self._named_in(position, padded, focus):
+                    score += NAMED_ASKED  # … where it says what it asks
             if written:
                 misread = self._misread(position, written, {t for t in matched if t in where})
                 if misread:
@@ -1103,14 +1119,18 @@ class Matcher:
             tied.add(item.entry_id)
         return tied if len(tied) > 1 else set()
 
-    def _named_in(self, position: int, padded: str) -> bool:
-        """One of an entry's texts of two words or more, not all everyday, occurs whole in a text."""
+    def _named_in(self, position: int, padded: str, focus: set[str] | None = None) -> bool:
+        """One of an entry's texts of two words or more, not all everyday, occurs whole in a text
+        (in the part that says what is asked, when it is known: ``focus``, by more than a way to
+        submit)."""
         light = self.vocab.light
         anchors = self._anchors_of(position)
         for text in self._texts[position]:
             words = text.split()
             long_enough = len(words) >= 2 and any(w not in light for w in words) or text in anchors
-            if long_enough and f" {text} " in padded:
+            if long_enough and f" {text} " in padded and (
+                not focus or focus.intersection(words) - self._channel_terms
+            ):
                 return True
         return False
 

@@ -104,6 +104,20 @@ def test_a_long_story_loosely_near_a_national_record_is_offered_it_not_answered(
     assert named.outcome is Outcome.answer and named.entry.id == "tthc-1-012338"
 
 
+def test_a_story_is_read_for_what_its_teller_says_they_want(real_matcher):
+    story = (
+        "Vợ tôi vừa sinh cháu thứ hai ở bệnh viện tỉnh được năm ngày, giờ tôi muốn làm giấy khai "
+        "sinh cho cháu mà hồi trước hai vợ chồng đăng ký kết hôn ở huyện khác. Thì phải mang theo "
+        "những gì ạ?"
+    )
+    result = real_matcher.match(story)
+    assert result.outcome is Outcome.answer and result.entry.id == "khai-sinh"
+    # "tính" and "định" inside other words ("cách tính", "quy định") say nothing of a wish
+    assert real_matcher._focus("Cách tính lương hưu được quy định thế nào, tôi hỏi giúp mẹ") == (
+        real_matcher._focus("Cách tính lương hưu thế nào, tôi hỏi giúp mẹ")
+    )
+
+
 def test_a_general_question_is_not_answered_with_one_places_reform_figure(real_matcher):
     general = real_matcher.match("những việc nào cần công khai minh bạch trong cải cách hành chính")
     assert general.outcome is not Outcome.answer
