@@ -84,7 +84,7 @@ _WANTS = re.compile(
     re.IGNORECASE,
 )
 # A yes-or-no question ("có cần khám sức khỏe không", "phải mang theo ảnh ko").
-_YES_NO = re.compile(r"^(co |thi )?(can|phai|duoc|bat buoc|co can|co phai)\b.*\b(khong|ko|k|hok|hong|chua)$")
+_YES_NO = re.compile(r"\b(can|phai|duoc|dc|bat buoc)\b.*\b(khong|ko|k|hok|hong|chua|ha|nhi|chu)$")
 # A short question about the last answer: at most this many topic words, answered from the
 # field holding them when nothing else fits it well; the fields looked through, in order.
 BODY_WORDS = 6

@@ -72,6 +72,8 @@ def test_online_services_asked_about_on_their_own_still_find_the_portal_entry(re
         ("giay-phep-lai-xe", "có cần khám sức khỏe không", None),
         ("tthc-1-001613", "bao lâu thì nhận được tiền", "processing_time"),
         ("khieu-nai", "gui don cho ai", "agency"),
+        ("giay-phep-lai-xe", "phải khám sức khỏe hả", None),
+        ("khai-tu", "con cháu đi nộp thay cũng dc ha", None),
     ],
 )
 def test_a_short_question_on_what_the_last_answer_holds_stays_with_it(
