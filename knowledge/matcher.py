@@ -752,6 +752,13 @@ class Matcher:
         ):
             # "nộp online trên VNeID được không": how the entry just answered can be submitted
             return self._followup(text, normalized, prior, "channels")
+        if prior is None and not topic and "channels" in analysis.fields:
+            # "nhận kết quả qua bưu điện được không": a way to submit asked about on its own
+            named = self._channels_asked(analysis)
+            if named is not None:
+                result = self._match(named, text, None, limit)
+                if result.answered and result.entry.id in self._channel_entries:
+                    return result
         if not analysis.content or not topic and field_name and self._exact_owner(normalized) is None:
             return MatchResult(
                 Outcome.not_found, text, normalized, field=field_name,
@@ -812,6 +819,18 @@ class Matcher:
             field_name = context.field if isinstance(result.entry, Procedure) else None
             return replace(result, field=field_name)
         return replace(result, long=long) if long else result
+
+    def _channels_asked(self, analysis: Analysis) -> Analysis | None:
+        """A question whose ways to submit were read as the part it asks ("qua bưu điện được
+        không"), with those ways as its topic words; None when it names none."""
+        tokens, found = analysis.tokens, []
+        for phrase in self.vocab.channel_words:
+            size = len(phrase)
+            if any(tokens[i : i + size] == phrase for i in range(len(tokens) - size + 1)):
+                found.extend(phrase)
+        if not found:
+            return None
+        return replace(analysis, content=(*analysis.content, *found), fields=())
 
     def _named_beside_channel(
         self, analysis: Analysis, plain: Analysis, text: str, field_name: str | None, limit: int,

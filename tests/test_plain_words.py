@@ -168,3 +168,11 @@ def test_a_bare_word_in_a_carefully_written_alias_is_that_word(real_matcher):
     # "gia công vàng" is not "giá vàng": the price of gold is not a licence for gold work
     result = real_matcher.match("giá vàng hôm nay")
     assert result.outcome is Outcome.not_found
+
+
+@pytest.mark.parametrize(
+    "question", ["có nhận kết quả qua bưu điện được ko", "nhận kq qua bưu điện được không hay phải lên lấy"]
+)
+def test_a_way_to_submit_asked_about_on_its_own_finds_the_entry_about_it(real_matcher, question):
+    result = real_matcher.match(question)
+    assert result.outcome is Outcome.answer and result.entry.id == "tra-ket-qua-buu-dien"
