@@ -145,6 +145,7 @@ class Thresholds:
     # two official records this close fit the question equally: ask which one is meant
     tie: float = 2.0
     long_floor: float = 34.0  # the same in a long message, whose story dilutes every score
+    long_margin: float = 4.0  # … and ahead of every other candidate by this much
     # a long message shares a little with many official titles: a national record it fits
     # only loosely is offered rather than answered
     long_national: float = 55.0
@@ -948,7 +949,7 @@ class Matcher:
         ) or (
             # a story dilutes every score: in a long message a curated entry far ahead of
             # every other candidate is what it asks about
-            len(analysis.content) > LONG_WORDS and best >= t.long_floor and best - second >= t.clear_margin
+            len(analysis.content) > LONG_WORDS and best >= t.long_floor and best - second >= t.long_margin
             and self._position[best_id] not in self._usage
         )
         if clear or best >= t.answer and (
@@ -989,7 +990,9 @@ class Matcher:
     def _nothing(self, analysis: Analysis, text: str, field_name: str | None) -> MatchResult:
         """Not found; for a reform question on a place or index the base holds, what it holds."""
         available: list[Entry] = []
-        if analysis.localities or analysis.indices:
+        # a story names where things happened; only one naming an index asks for a figure
+        story = len(analysis.content) > LONG_WORDS and not analysis.indices
+        if (analysis.localities or analysis.indices) and not story:
             named = analysis.localities or analysis.indices
             positions = sorted({p for key in named for p in self._facts_naming.get(key, ())})
             for position in positions:
@@ -1068,7 +1071,7 @@ class Matcher:
         # a story names many things; only a question's own kinds rule entries out
         kinds = self._kinds_in([analysis.content]) if story == 1.0 else {}
         for position in hit.tolist():
-            if not self._compatible(position, analysis, kinds):
+            if not self._compatible(position, analysis, kinds, story=story < 1):
                 continue
             # a long message shares words with many entries, and an official title shares its
             # generic words ("đăng ký", "trực tuyến") with many questions: only its topic counts
@@ -1190,7 +1193,8 @@ class Matcher:
         return weight
 
     def _compatible(
-        self, position: int, analysis: Analysis, kinds: dict[str, frozenset[str]] | None = None
+        self, position: int, analysis: Analysis, kinds: dict[str, frozenset[str]] | None = None,
+        story: bool = False,
     ) -> bool:
         """A question that names another place, year, index or figure is not about that fact;
         one that names another kind of a thing (``kinds``) is not about that entry."""
@@ -1200,8 +1204,9 @@ class Matcher:
                 return False  # "chuyển trường tiểu học" is not the THCS transfer
         keys = self._facts.get(position)
         if keys is None:
-            # a place or index with a year asks for a reform figure, not for a procedure
-            return not (analysis.years and (analysis.localities or analysis.indices))
+            # a place or index with a year asks for a reform figure, not for a procedure (in a
+            # story they are when and where it happened: "ly hôn năm 2021 ở tòa Biên Hòa")
+            return story or not (analysis.years and (analysis.localities or analysis.indices))
         if analysis.localities and not analysis.localities & keys.places:
             return False
         if analysis.years and not analysis.years & keys.years:
