@@ -126,6 +126,9 @@ SMALLTALK_WORDS = 3
 # Small talk about the bot itself wins over an answer scored below LOOSE.
 ABOUT_BOT = frozenset({"rude", "who", "capabilities"})
 LOOSE = 55.0
+RUDE_LOOSE = 75.0
+# Topic words a message about the bot may carry and still be small talk when nothing matches.
+ABOUT_BOT_WORDS = 5
 # The reasons of a refusal that the reply explains differently.
 NO_TOPIC = "no_topic"  # a field was asked ("mất bao lâu?") without naming a procedure
 NO_FACT = "no_fact"  # a reform question whose year, index or place matches no fact
@@ -808,10 +811,15 @@ class Matcher:
             )
         ):
             result = replace(result, outcome=Outcome.suggest, entry=None)
-        if analysis.small and len(topic) <= SMALLTALK_WORDS and (
-            result.outcome in (Outcome.suggest, Outcome.not_found)
+        about_bot = set(analysis.small) & ABOUT_BOT
+        if analysis.small and (
+            len(topic) <= SMALLTALK_WORDS and result.outcome in (Outcome.suggest, Outcome.not_found)
+            # "bạn là người thật hay chỉ là máy trả lời tự động": about the bot, when nothing fits
+            or about_bot and len(topic) <= ABOUT_BOT_WORDS and result.outcome is Outcome.not_found
             # "trả lời như cc", "bạn là người thật hay máy": about the bot, whatever else matches loosely
-            or set(analysis.small) & ABOUT_BOT and len(topic) <= 2 and result.score < LOOSE
+            or about_bot and len(topic) <= 2 and result.score < LOOSE
+            # "bot này trả lời chán thật sự": a rude remark is not a question unless one fits well
+            or "rude" in about_bot and len(topic) <= SMALLTALK_WORDS and result.score < RUDE_LOOSE
         ):
             # "hay quá, cảm ơn bạn đã giúp": small talk with a few words around it
             return self._smalltalk(analysis, text)

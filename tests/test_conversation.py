@@ -115,6 +115,9 @@ def test_no_synonym_key_changes_an_alias_it_collides_with(real_kb, real_matcher)
         ("bạn làm được gì", "capabilities"),
         ("bot ngu", "rude"),
         ("ok", "ok"),
+        ("bạn là người thật hay chỉ là máy trả lời tự động vậy", "who"),
+        ("bot này trả lời chán thật sự", "rude"),
+        ("cảm ơn bạn nhiều nha, thông tin rất hữu ích", "thanks"),
     ],
 )
 def test_small_talk_gets_a_fitting_reply(real_matcher, message, kind):
