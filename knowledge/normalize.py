@@ -111,9 +111,10 @@ class Vocabulary:
     filler_marks: dict[str, frozenset[tuple[str, ...]]] = field(default_factory=dict)
     # the diacritics of an expansion's words as the synonyms write them ("thị thực" for "visa")
     expansion_marks: dict[tuple[str, ...], tuple] = field(default_factory=dict)
-    # opening and closing phrases of a follow-up ("còn", "thì sao"), longest first
-    followup_lead: tuple[tuple[str, ...], ...] = ()
-    followup_tail: tuple[tuple[str, ...], ...] = ()
+    # opening phrases of a follow-up ("còn", "vậy còn") by their first word, closing ones
+    # ("thì sao") by their last, longest first
+    followup_lead: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    followup_tail: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     channel_words: frozenset[tuple[str, ...]] = frozenset()
 
     @classmethod
@@ -197,8 +198,8 @@ class Vocabulary:
             mark_reach=_reach(marks),
             filler_marks=_filler_marks(fillers),
             expansion_marks=expansion_marks,
-            followup_lead=_longest_first((followup or {}).get("lead", ())),
-            followup_tail=_longest_first((followup or {}).get("tail", ())),
+            followup_lead=_longest_first((followup or {}).get("lead", ()), by=0),
+            followup_tail=_longest_first((followup or {}).get("tail", ()), by=-1),
             channel_words=frozenset(compact(w) for w in channel_words if fold(w)),
         )
 
@@ -270,9 +271,13 @@ def expand(tokens: list[str], vocab: Vocabulary) -> list[str]:
     return out
 
 
-def _longest_first(phrases: Iterable[str]) -> tuple[tuple[str, ...], ...]:
-    """Folded phrases, the longest first, so that a scan stops at the longest that fits."""
-    return tuple(sorted({tuple(fold(p).split()) for p in phrases}, key=lambda t: (-len(t), t)))
+def _longest_first(phrases: Iterable[str], by: int) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Folded phrases by their word at ``by`` (first or last), the longest first, so that a
+    scan looks at a few and stops at the longest that fits."""
+    found: dict[str, list[tuple[str, ...]]] = {}
+    for words in sorted({tuple(fold(p).split()) for p in phrases if fold(p)}, key=lambda t: (-len(t), t)):
+        found.setdefault(words[by], []).append(words)
+    return {word: tuple(group) for word, group in found.items()}
 
 
 def _typed_marks(text: str, words: list[str]) -> list[tuple[str, ...] | None]:
@@ -404,14 +409,16 @@ def strip_followup(words: list[str], vocab: Vocabulary) -> tuple[list[str], bool
 def _followup_span(words: list[str], vocab: Vocabulary) -> tuple[int, int]:
     """Where the words of a message stand once its follow-up opening and closing are dropped."""
     tail = next(
-        (len(t) for t in vocab.followup_tail if len(words) > len(t) and tuple(words[-len(t):]) == t),
+        (len(t) for t in vocab.followup_tail.get(words[-1], ()) if len(words) > len(t)
+         and tuple(words[-len(t):]) == t),
         0,
-    )
+    ) if words else 0
     end = len(words) - tail
     lead = next(
-        (len(t) for t in vocab.followup_lead if end > len(t) and tuple(words[: len(t)]) == t),
+        (len(t) for t in vocab.followup_lead.get(words[0], ()) if end > len(t)
+         and tuple(words[: len(t)]) == t),
         0,
-    )
+    ) if words else 0
     if lead and not tail and not _starts_with_field(words[lead:end], vocab):
         lead = 0
     return lead, end
