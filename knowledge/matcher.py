@@ -1251,12 +1251,12 @@ _NO_KINDS: dict[str, frozenset[str]] = {}
 
 
 def next_context(result: MatchResult, previous: Context | None) -> Context | None:
-    """What a chat's context becomes after a result: an answer sets it; an offer sets its first
-    entry (a person who types "cần giấy tờ gì" instead of tapping means the one shown first);
-    anything else keeps it."""
+    """What a chat's context becomes after a result: an answer sets it; an offer or a clarifying
+    question sets its first entry (a person who types "cần giấy tờ gì" instead of tapping means
+    the one shown first); anything else keeps it."""
     if result.outcome is Outcome.answer and result.entry is not None:
         return Context(result.entry.id, result.field)
-    if result.outcome is Outcome.suggest and result.suggestions:
+    if result.outcome in (Outcome.suggest, Outcome.clarify) and result.suggestions:
         return Context(result.suggestions[0].entry_id, result.field)
     return previous
 
