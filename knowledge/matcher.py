@@ -58,8 +58,8 @@ MARKED_SHARE = 0.6
 NAMED = 6.0
 NAMED_ASKED = 3.0
 # Points a national record gives up to a curated entry, and the most the usage weight adds.
-NATIONAL_PRIOR = 3.0
-USAGE_PRIOR = 1.0
+NATIONAL_PRIOR = 5.0
+USAGE_PRIOR = 3.0
 # How much more the words of a long message's last sentence weigh.
 FOCUS = 2.0
 # Words that open a subordinate part of a text ("xác nhận tình trạng hôn nhân sau ly hôn",

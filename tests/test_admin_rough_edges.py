@@ -96,10 +96,8 @@ async def test_entry_picker_offers_only_close_entries(bot):
     await bot.tap(ADMIN_ID, group, _button(group, texts.ASSIGN)["callback_data"])
     [choices] = await bot.ask(ADMIN_ID, "so do")
     labels = [b["text"] for b in _buttons(choices) if b["text"] != texts.CANCEL]
-    assert labels and all(
-        any(word in label for word in ("Giấy chứng nhận", "biến động", "quyền sử dụng đất"))
-        for label in labels
-    )
+    # "sổ đỏ" is the land certificate: every entry offered is a land matter (labels are cut short)
+    assert labels and all("đất" in label for label in labels), labels
     assert not any(word in " ".join(labels) for word in ("kết hôn", "doanh nghiệp", "hộ kinh doanh"))
 
 
