@@ -1108,10 +1108,10 @@ class Matcher:
                         best_f, best_precision, best_recall = f1, precision, recall
             closeness = process.extractOne(raw_text, self._texts[position], scorer=fuzz.ratio)[1]
             score = 100 * (W_ALIAS * best_f + W_COVERAGE * coverage) + W_FUZZY * closeness
-            if story < 1 and self._named_in(position, padded):
-                score += NAMED  # the story names this entry outright ("… đăng ký hộ kinh doanh …")
-                if focus and self._named_in(position, padded, focus):
-                    score += NAMED_ASKED  # … where it says what it asks
+            if story < 1:
+                named, asked_there = self._named_in(position, padded, focus)
+                if named:  # the story names this entry outright ("… đăng ký hộ kinh doanh …")
+                    score += NAMED + (NAMED_ASKED if asked_there else 0.0)  # … where it asks
             if written:
                 misread = self._misread(position, written, {t for t in matched if t in where})
                 if misread:
@@ -1149,20 +1149,25 @@ class Matcher:
             tied.add(item.entry_id)
         return tied if len(tied) > 1 else set()
 
-    def _named_in(self, position: int, padded: str, focus: set[str] | None = None) -> bool:
-        """One of an entry's texts of two words or more, not all everyday, occurs whole in a text
-        (in the part that says what is asked, when it is known: ``focus``, by more than a way to
-        submit)."""
+    def _named_in(
+        self, position: int, padded: str, focus: set[str] | None = None
+    ) -> tuple[bool, bool]:
+        """Whether one of an entry's texts of two words or more, not all everyday, occurs whole in
+        a text, and whether one does in the part that says what is asked (``focus``, when it is
+        known, by more than a way to submit). One pass over the entry's texts."""
         light = self.vocab.light
         anchors = self._anchors_of(position)
+        named = False
         for text in self._texts[position]:
             words = text.split()
             long_enough = len(words) >= 2 and any(w not in light for w in words) or text in anchors
-            if long_enough and f" {text} " in padded and (
-                not focus or focus.intersection(words) - self._channel_terms
-            ):
-                return True
-        return False
+            if long_enough and f" {text} " in padded:
+                if focus and focus.intersection(words) - self._channel_terms:
+                    return True, True
+                named = True
+                if not focus:
+                    break
+        return named, False
 
     @staticmethod
     def _only_longer_rivals(ranked: list[Ranked]) -> bool:

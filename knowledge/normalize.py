@@ -396,18 +396,13 @@ def without_words(analysis: Analysis, phrases: frozenset[tuple[str, ...]]) -> An
     return replace(analysis, content=tuple(kept)) if len(kept) < len(words) else analysis
 
 
-def strip_followup(words: list[str], vocab: Vocabulary) -> tuple[list[str], bool]:
-    """Drop the opening "còn"/"vậy" and closing "thì sao" of a message about the last answer.
+def _followup_span(words: list[str], vocab: Vocabulary) -> tuple[int, int]:
+    """Where the words of a message stand once the opening "còn"/"vậy" and closing "thì sao" of a
+    message about the last answer are dropped.
 
     An opening word counts only when a closing one is there too, or a field cue follows it
     ("còn lệ phí?"): "con" alone is also "child", as in "con mới sinh".
     """
-    start, end = _followup_span(words, vocab)
-    return words[start:end], end - start < len(words)
-
-
-def _followup_span(words: list[str], vocab: Vocabulary) -> tuple[int, int]:
-    """Where the words of a message stand once its follow-up opening and closing are dropped."""
     tail = next(
         (len(t) for t in vocab.followup_tail.get(words[-1], ()) if len(words) > len(t)
          and tuple(words[-len(t):]) == t),
