@@ -115,6 +115,10 @@ def test_no_synonym_key_changes_an_alias_it_collides_with(real_kb, real_matcher)
         ("bạn làm được gì", "capabilities"),
         ("bot ngu", "rude"),
         ("ok", "ok"),
+        # about the bot, whatever else matches loosely
+        ("Bạn có thể giúp tôi những việc gì?", "capabilities"),
+        ("ban la nguoi that hay may", "who"),
+        ("tra loi nhu cc", "rude"),
         ("bạn là người thật hay chỉ là máy trả lời tự động vậy", "who"),
         ("bot này trả lời chán thật sự", "rude"),
         ("cảm ơn bạn nhiều nha, thông tin rất hữu ích", "thanks"),

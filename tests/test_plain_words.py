@@ -101,19 +101,6 @@ def test_a_follow_up_after_an_offer_is_about_the_entry_offered_first(real_matche
 
 
 @pytest.mark.parametrize(
-    ("message", "kind"),
-    [
-        ("Bạn có thể giúp tôi những việc gì?", "capabilities"),
-        ("ban la nguoi that hay may", "who"),
-        ("tra loi nhu cc", "rude"),
-    ],
-)
-def test_small_talk_about_the_bot_wins_over_a_loose_answer(real_matcher, message, kind):
-    result = real_matcher.match(message)
-    assert result.outcome is Outcome.smalltalk and result.smalltalk == kind
-
-
-@pytest.mark.parametrize(
     ("question", "not_this"),
     [
         ("đăng ký nghĩa vụ quân sự", "tthc-1-007781"),  # a tax duty is not military service
