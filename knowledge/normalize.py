@@ -31,6 +31,13 @@ def _fold_table() -> dict[int, str | None]:
 
 
 _FOLD = _fold_table()
+# the same, with ASCII handled whole: capitals lowered, every other character but a letter or
+# digit a space. A text folds with one translation and a split (most do: Vietnamese is Latin)
+_FOLD_ASCII = {
+    **_FOLD,
+    **{cp: " " for cp in range(0x80) if not chr(cp).isalnum()},
+    **{ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"},
+}
 
 
 def fold(text: str) -> str:
@@ -38,7 +45,10 @@ def fold(text: str) -> str:
 
     Old and new tone-mark placement (hoà/hòa, thuý/thúy) and NFC/NFD input all fold alike.
     """
-    return _NON_WORD.sub(" ", text.translate(_FOLD).lower()).strip()
+    folded = text.translate(_FOLD_ASCII)
+    if folded.isascii():
+        return " ".join(folded.split())
+    return _NON_WORD.sub(" ", folded.lower()).strip()  # letters of other scripts, emoji
 
 
 _TELEX_MARKS = re.compile(r"(?<=[a-z])[sfrxj]$")
@@ -103,10 +113,15 @@ class Vocabulary:
     localities: dict[tuple[str, ...], str] = field(default_factory=dict)
     indices: dict[tuple[str, ...], str] = field(default_factory=dict)
     longest: int = 1
-    # first word -> longest key starting with it (most words start no key: a fast path)
-    expand_reach: dict[str, int] = field(default_factory=dict)
+    # first word -> the lengths of the keys starting with it, longest first (most words start
+    # no key: a fast path; the others try only lengths some key has)
+    expand_reach: dict[str, tuple[int, ...]] = field(default_factory=dict)
     marks: dict[tuple[str, ...], tuple[str, str]] = field(default_factory=dict)
-    mark_reach: dict[str, int] = field(default_factory=dict)
+    mark_reach: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    # the first two words of every key of two words or more: a word followed by another that
+    # no key goes on with tries one length only
+    expand_pairs: frozenset[tuple[str, str]] = frozenset()
+    mark_pairs: frozenset[tuple[str, str]] = frozenset()
     # a one-word filler -> the diacritics it is written with ("được"): "dược" is another word
     filler_marks: dict[str, frozenset[tuple[str, ...]]] = field(default_factory=dict)
     # the diacritics of an expansion's words as the synonyms write them ("thị thực" for "visa")
@@ -143,7 +158,7 @@ class Vocabulary:
             key, value = tuple(fold(short).split()), tuple(fold(full).split())
             if len(key) == 1 and len(value) >= 2:
                 canonical.setdefault(value, key)
-        draft = cls(expansions=dict(canonical), expand_reach=_reach(canonical))
+        draft = cls(expansions=dict(canonical), expand_reach=_reach(canonical), expand_pairs=_pairs(canonical))
 
         def compact(text: str) -> tuple[str, ...]:
             return tuple(expand(fold(text).split(), draft))
@@ -156,7 +171,7 @@ class Vocabulary:
                 expansions[key] = compact(full)
                 if list(expansions[key]) == fold(full).split():  # its words as written
                     expansion_marks[key] = tuple(_typed_marks(full, fold(full).split()))
-        draft = cls(expansions=dict(expansions), expand_reach=_reach(expansions))
+        draft = cls(expansions=dict(expansions), expand_reach=_reach(expansions), expand_pairs=_pairs(expansions))
         filler_set = frozenset(compact(f) for f in fillers if fold(f))
         field_map = {compact(p): name for name, ps in fields.items() for p in ps if fold(p)}
         locality_map = {
@@ -194,8 +209,10 @@ class Vocabulary:
             indices=index_map,
             longest=max((len(k) for k in keys), default=1),
             expand_reach=_reach(expansions),
+            expand_pairs=_pairs(expansions),
             marks=marks,
             mark_reach=_reach(marks),
+            mark_pairs=_pairs(marks),
             filler_marks=_filler_marks(fillers),
             expansion_marks=expansion_marks,
             followup_lead=_longest_first((followup or {}).get("lead", ()), by=0),
@@ -214,13 +231,28 @@ def _filler_marks(fillers: list[str]) -> dict[str, frozenset[tuple[str, ...]]]:
     return {word: frozenset(marks) for word, marks in forms.items()}
 
 
-def _reach(keys) -> dict[str, int]:
-    """First word of each key -> length of the longest key that starts with it."""
-    reach: dict[str, int] = {}
+def _reach(keys) -> dict[str, tuple[int, ...]]:
+    """First word of each key -> the lengths of the keys that start with it, longest first."""
+    sizes: dict[str, set[int]] = {}
     for key in keys:
         if key:
-            reach[key[0]] = max(reach.get(key[0], 0), len(key))
-    return reach
+            sizes.setdefault(key[0], set()).add(len(key))
+    return {word: tuple(sorted(found, reverse=True)) for word, found in sizes.items()}
+
+
+def _pairs(keys) -> frozenset[tuple[str, str]]:
+    """The first two words of each key that has two or more."""
+    return frozenset(tuple(key[:2]) for key in keys if len(key) >= 2)
+
+
+def _sizes(
+    reach: dict[str, tuple[int, ...]], pairs: frozenset[tuple[str, str]], tokens: list[str], i: int
+) -> tuple[int, ...]:
+    """The key lengths worth trying at ``tokens[i]``, longest first."""
+    sizes = reach.get(tokens[i], ())
+    if sizes and sizes[0] > 1 and (i + 1 >= len(tokens) or (tokens[i], tokens[i + 1]) not in pairs):
+        return (1,) if sizes[-1] == 1 else ()
+    return sizes
 
 
 @dataclass(frozen=True)
@@ -250,16 +282,18 @@ class Analysis:
 
 _YEAR = re.compile(r"^(19|20)\d\d$")
 _AGE = re.compile(r"\b(\d{1,3})[tT]\b")
+_AGE_HINT = re.compile(r"\d[tT]")  # a quick look first: most texts hold no age
 
 
 def expand(tokens: list[str], vocab: Vocabulary) -> list[str]:
     """Replace abbreviations and colloquial phrases by their full form (longest match first)."""
     out: list[str] = []
-    reach, table = vocab.expand_reach, vocab.expansions
+    reach, pairs, table = vocab.expand_reach, vocab.expand_pairs, vocab.expansions
     i, n = 0, len(tokens)
     while i < n:
-        longest = reach.get(tokens[i], 0)
-        for size in range(min(longest, n - i), 0, -1):
+        for size in _sizes(reach, pairs, tokens, i) if tokens[i] in reach else ():
+            if size > n - i:
+                continue
             hit = table.get(tuple(tokens[i : i + size]))
             if hit is not None:
                 out.extend(hit)
@@ -297,11 +331,12 @@ def _expand_marked(
     """``expand``, keeping each untouched word's typed diacritics."""
     out: list[str] = []
     out_marks: list[tuple[str, ...] | None] = []
-    reach, table = vocab.expand_reach, vocab.expansions
+    reach, pairs, table = vocab.expand_reach, vocab.expand_pairs, vocab.expansions
     i, n = 0, len(tokens)
     while i < n:
-        longest = reach.get(tokens[i], 0)
-        for size in range(min(longest, n - i), 0, -1):
+        for size in _sizes(reach, pairs, tokens, i) if tokens[i] in reach else ():
+            if size > n - i:
+                continue
             key = tuple(tokens[i : i + size])
             hit = table.get(key)
             if hit is not None:
@@ -320,7 +355,8 @@ def analyse(
     text: str, vocab: Vocabulary, correct: Callable[[str], str] | None = None
 ) -> Analysis:
     """Fold, correct typos, expand and split a question into topic words, field cues, places, years."""
-    text = _AGE.sub(r"\1 tuổi", text)  # "ba em 80t" is eighty years old
+    if _AGE_HINT.search(text):
+        text = _AGE.sub(r"\1 tuổi", text)  # "ba em 80t" is eighty years old
     folded = fold(text)
     all_words = folded.split()
     start, end = _followup_span(all_words, vocab)
@@ -334,11 +370,12 @@ def analyse(
     localities: set[str] = set()
     indices: set[str] = set()
     small: list[str] = []
-    reach, marks = vocab.mark_reach, vocab.marks
+    reach, pairs, marks = vocab.mark_reach, vocab.mark_pairs, vocab.marks
     i, n = 0, len(tokens)
     while i < n:
-        longest = reach.get(tokens[i], 0)
-        for size in range(min(longest, n - i), 0, -1):
+        for size in _sizes(reach, pairs, tokens, i) if tokens[i] in reach else ():
+            if size > n - i:
+                continue
             key = tuple(tokens[i : i + size])
             mark = marks.get(key)
             if mark is None:
@@ -363,7 +400,7 @@ def analyse(
             size = 1
             content.append(tokens[i])
         i += size
-    years = frozenset(t for t in tokens if _YEAR.match(t))
+    years = frozenset(t for t in tokens if len(t) == 4 and t.isdigit() and _YEAR.match(t))
     return Analysis(
         folded=folded,
         tokens=tuple(tokens),
@@ -421,7 +458,9 @@ def _followup_span(words: list[str], vocab: Vocabulary) -> tuple[int, int]:
 
 def _starts_with_field(words: list[str], vocab: Vocabulary) -> bool:
     """The words begin with a phrase that asks for a field ("lệ phí", "mất bao lâu")."""
-    for size in range(min(vocab.mark_reach.get(words[0], 0) if words else 0, len(words)), 0, -1):
+    # an expanded prefix may be longer than the words it was typed as: try every length
+    longest = vocab.mark_reach.get(words[0], (0,))[0] if words else 0
+    for size in range(min(longest, len(words)), 0, -1):
         mark = vocab.marks.get(tuple(expand(words[:size], vocab)))
         if mark is not None and mark[0] == "field":
             return True
