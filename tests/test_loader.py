@@ -177,6 +177,20 @@ def test_yaml_aliases_are_refused_before_they_expand(tmp_path):
     assert "data/laughs.yaml:1: YAML error: anchors and aliases (&name, *name) are not allowed" in done.stdout
 
 
+@pytest.mark.parametrize("text, anchored", [
+    ("a: &x 1\nb: *x\n", True),
+    ("&x [1]\n", True),
+    ("a: [&x 1, *x]\n", True),
+    ("a:\u00a0&x 1\n", True),  # after a non-breaking space too
+    ("a: Q&A và R&D\n", False),  # an ampersand inside a word names no anchor
+    ("a: 'x & y'\n", False),
+])
+def test_an_anchor_is_told_from_an_ampersand_in_text(text, anchored):
+    from knowledge.loader import _has_anchor
+
+    assert _has_anchor(text) is anchored
+
+
 def test_a_huge_file_is_refused_with_its_name(tmp_path, monkeypatch):
     from knowledge import loader
 
