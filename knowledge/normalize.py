@@ -287,22 +287,7 @@ _AGE_HINT = re.compile(r"\d[tT]")  # a quick look first: most texts hold no age
 
 def expand(tokens: list[str], vocab: Vocabulary) -> list[str]:
     """Replace abbreviations and colloquial phrases by their full form (longest match first)."""
-    out: list[str] = []
-    reach, pairs, table = vocab.expand_reach, vocab.expand_pairs, vocab.expansions
-    i, n = 0, len(tokens)
-    while i < n:
-        for size in _sizes(reach, pairs, tokens, i) if tokens[i] in reach else ():
-            if size > n - i:
-                continue
-            hit = table.get(tuple(tokens[i : i + size]))
-            if hit is not None:
-                out.extend(hit)
-                i += size
-                break
-        else:
-            out.append(tokens[i])
-            i += 1
-    return out
+    return _expand_marked(tokens, [None] * len(tokens), vocab)[0]
 
 
 def _longest_first(phrases: Iterable[str], by: int) -> dict[str, tuple[tuple[str, ...], ...]]:
