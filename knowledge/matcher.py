@@ -19,6 +19,7 @@ from knowledge.normalize import (
     analyse,
     expand,
     fold,
+    is_syllable,
     untelex,
     without_words,
     written_forms,
@@ -700,7 +701,7 @@ class Matcher:
         telex = untelex(word)
         if telex != word and telex in self._syllables:
             return telex
-        if len(word) < 4:
+        if len(word) < 4 or is_syllable(word):  # "luôn" typed plainly is not a typo of "lương"
             return word
         fixed = self._corrections.get(word)
         if fixed is None:

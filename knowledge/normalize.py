@@ -65,6 +65,24 @@ def untelex(word: str) -> str:
     return plain
 
 
+# A well-formed Vietnamese syllable once folded: an onset, a vowel group and a final consonant
+# that the spelling allows. "luon" (luôn), "chin" (chín), "huynh" are words as typed, not typos
+# of "luong", "chien", "huyen"; "nghep", "gaing" or "indx" are not syllables and may be typos.
+_OPEN_VOWELS = "ai|ao|au|ay|eo|eu|iu|oi|ui|uu|ieu|yeu|oai|oay|uoi|uay|uou|oeo|uyu|ia|uya"
+_CLOSABLE = "uye|ie|ye|uo|oa|oe|ue|uy|oo|ua|a|e|i|o|u|y"
+_SYLLABLE = re.compile(
+    r"^(?:"
+    r"(?:ngh|gh|k)(?=[eiy])|(?:ng|c)(?=[aou])|g(?=[aoui])|qu(?=[aeiouy])|gi|ch|kh|nh|ph|th|tr|[bdhlmnprstvx]"
+    r")?"
+    rf"(?:(?:{_OPEN_VOWELS})|(?:{_CLOSABLE})(?:ng|c|m|n|p|t)?|(?:a|e|i|y|oa|ue|uy)(?:ch|nh))$"
+)
+
+
+def is_syllable(word: str) -> bool:
+    """Whether a folded word is spelled like a Vietnamese syllable (without its marks)."""
+    return _SYLLABLE.match(word) is not None
+
+
 _WORD = re.compile(r"\w+")
 WORDS_KEPT = 65_536  # distinct written words whose reading is kept
 
@@ -171,6 +189,8 @@ class Vocabulary:
                 expansions[key] = compact(full)
                 if list(expansions[key]) == fold(full).split():  # its words as written
                     expansion_marks[key] = tuple(_typed_marks(full, fold(full).split()))
+        for key, variant in _abbreviated_keys(expansions, abbreviations):
+            expansions.setdefault(variant, expansions[key])  # "mở cty" reads as "mở công ty"
         draft = cls(expansions=dict(expansions), expand_reach=_reach(expansions), expand_pairs=_pairs(expansions))
         filler_set = frozenset(compact(f) for f in fillers if fold(f))
         field_map = {compact(p): name for name, ps in fields.items() for p in ps if fold(p)}
@@ -219,6 +239,39 @@ class Vocabulary:
             followup_tail=_longest_first((followup or {}).get("tail", ()), by=-1),
             channel_words=frozenset(compact(w) for w in channel_words if fold(w)),
         )
+
+
+def _abbreviated_keys(
+    expansions: dict[tuple[str, ...], tuple[str, ...]], abbreviations: dict[str, str]
+) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Each phrase key of two words or more with the words of an abbreviation written short
+    ("mở công ty" -> "mở cty", "đóng hộ kinh doanh" -> "đóng hkd"): people abbreviate inside
+    the phrases too."""
+    shorts: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+    for short, full in abbreviations.items():
+        key, value = tuple(fold(short).split()), tuple(fold(full).split())
+        if key and value and key != value:
+            shorts.append((value, key))
+    found = []
+    for key in list(expansions):
+        if len(key) < 2:
+            continue
+        for value, short in shorts:
+            size = len(value)
+            if size >= len(key):  # the whole key: the abbreviation itself
+                continue
+            variant, i, changed = [], 0, False
+            while i < len(key):
+                if key[i : i + size] == value:
+                    variant.extend(short)
+                    i += size
+                    changed = True
+                else:
+                    variant.append(key[i])
+                    i += 1
+            if changed:
+                found.append((key, tuple(variant)))
+    return found
 
 
 def _filler_marks(fillers: list[str]) -> dict[str, frozenset[tuple[str, ...]]]:

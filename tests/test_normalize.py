@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from knowledge.normalize import fold
+from knowledge.normalize import fold, is_syllable
 
 
 @pytest.mark.parametrize(
@@ -47,6 +47,25 @@ def test_fillers_do_not_drive_the_match(real_matcher):
 
 def test_typos_are_corrected_towards_known_words(real_matcher):
     assert real_matcher.analyse("ho chjeu").content == real_matcher.analyse("hộ chiếu").content
+
+
+def test_abbreviations_inside_a_phrase_read_like_the_phrase(real_matcher):
+    a = real_matcher.analyse
+    assert a("mo cty").content == a("mở công ty").content == a("thành lập doanh nghiệp").content
+    assert a("dong hkd").content == a("đóng hộ kinh doanh").content
+
+
+@pytest.mark.parametrize(
+    "word", ["luon", "chin", "huynh", "gianh", "cuon", "rang", "nghieng", "quyen", "gi", "khuyen"]
+)
+def test_a_word_spelled_like_a_syllable_is_not_taken_for_a_typo(real_matcher, word):
+    assert is_syllable(word)
+    assert real_matcher.analyse(f"nghi ban {word}").tokens[-1] == word
+
+
+@pytest.mark.parametrize("word", ["chjeu", "indx", "gaing", "nhaan", "cty", "ct07"])
+def test_a_word_no_syllable_is_spelled_like_may_be_a_typo(word):
+    assert not is_syllable(word)
 
 
 @pytest.mark.parametrize(
