@@ -777,6 +777,8 @@ class Matcher:
             # other words the last entry holds: "cho trẻ em thì sao?" after "căn cước"
             return self._followup(text, normalized, prior, field_name or context.field)
         result = self._match(analysis, text, field_name, limit)
+        if long and result.outcome in (Outcome.suggest, Outcome.not_found):
+            result = self._asked_last(text, field_name, limit, result)
         if plain is not analysis:
             result = self._named_beside_channel(analysis, plain, text, field_name, limit, result)
         if (
@@ -829,6 +831,18 @@ class Matcher:
             field_name = context.field if isinstance(result.entry, Procedure) else None
             return replace(result, field=field_name)
         return replace(result, long=long) if long else result
+
+    def _asked_last(self, text: str, field_name: str | None, limit: int, result: MatchResult) -> MatchResult:
+        """A story that fits nothing well as a whole, whose closing question names its procedure
+        on its own ("… Cho cháu lớp 8 chuyển sang trường gần nhà mới có được không?"): that."""
+        sentences = [s for s in _SENTENCE.split(text) if len(s.split()) >= 3]
+        if len(sentences) < 2:
+            return result
+        last = self.analyse(sentences[-1])
+        if len(last.content) > LONG_WORDS:
+            return result
+        asked = self._match(last, text, asked_field(last.fields) or field_name, limit)
+        return asked if asked.outcome is Outcome.answer else result
 
     def _channels_asked(self, analysis: Analysis) -> Analysis | None:
         """A question whose ways to submit were read as the part it asks ("qua bưu điện được

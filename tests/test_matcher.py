@@ -118,6 +118,17 @@ def test_a_story_is_read_for_what_its_teller_says_they_want(real_matcher):
     )
 
 
+def test_a_story_that_fits_nothing_as_a_whole_is_answered_by_its_closing_question(real_matcher):
+    story = (
+        "Gia đình tôi mới chuyển từ Huế vào Bình Dương làm ăn, bé lớn học lớp 7 ở quê, bé nhỏ còn "
+        "đi nhà trẻ, vợ tôi thì đang tìm việc. Nhà mới đã khai báo tạm trú xong xuôi rồi. Cho bé "
+        "chuyển sang trường mới gần nhà giữa năm học thì có được không?"
+    )
+    result = real_matcher.match(story)
+    assert result.outcome is Outcome.answer and result.entry.id == "chuyen-truong"
+    assert result.field == "requirements" and result.long
+
+
 def test_a_general_question_is_not_answered_with_one_places_reform_figure(real_matcher):
     general = real_matcher.match("những việc nào cần công khai minh bạch trong cải cách hành chính")
     assert general.outcome is not Outcome.answer
