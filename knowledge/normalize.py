@@ -334,6 +334,8 @@ class Analysis:
 
 
 _YEAR = re.compile(r"^(19|20)\d\d$")
+# words before a place's name that make it the name of something else
+_NAMED_AFTER = frozenset({("huan", "chuong"), ("giai", "thuong"), ("tu", "tuong"), ("chu", "tich")})
 _AGE = re.compile(r"\b(\d{1,3})[tT]\b")
 _AGE_HINT = re.compile(r"\d[tT]")  # a quick look first: most texts hold no age
 
@@ -426,7 +428,8 @@ def analyse(
                 if value not in fields:
                     fields.append(value)
             elif kind == "place":
-                localities.add(value)
+                if tuple(content[-2:]) not in _NAMED_AFTER:  # "Huân chương Hồ Chí Minh" is a name
+                    localities.add(value)
                 content.extend(key)
             elif kind == "index":
                 indices.add(value)

@@ -103,3 +103,10 @@ def test_a_word_typed_with_other_diacritics_than_a_filler_is_kept(real_matcher):
     assert "duoc" in real_matcher.analyse("chứng chỉ hành nghề dược").content
     assert "duoc" not in real_matcher.analyse("làm căn cước được không").content
     assert "duoc" not in real_matcher.analyse("lam can cuoc duoc khong").content  # no marks: a filler
+
+
+def test_a_place_in_the_name_of_an_award_is_not_where_the_question_is_about(real_matcher):
+    assert not real_matcher.analyse("khen thưởng Huân chương Hồ Chí Minh").localities
+    assert real_matcher.analyse("khen thưởng ở TP Hồ Chí Minh").localities
+    answer = real_matcher.match("thủ tục khen thưởng Huân chương Hồ Chí Minh cho cá nhân")
+    assert not (answer.answered and answer.entry.id.startswith("tphcm-"))
