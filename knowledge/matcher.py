@@ -45,6 +45,8 @@ LONG_WORDS = 14
 POOL = 30
 # Entries of a word found in at most this many entries are always candidates.
 RARE = 12
+# … and of a word pair in at most this many ("tạm trú" beside "sắp hết hạn", "gia hạn")
+RARE_PAIR = 24
 PAIR_PICK = 4.0
 AMBIGUOUS_GAP = 10.0
 # Reform facts listed when a question's year or index matches none of a place's.
@@ -101,7 +103,7 @@ STORY = 0.1
 # An entry's anchors: terms in this share of its texts (or its title) that few entries use;
 # a word pair counts when at most ANCHOR_PAIRS of the base holds it, a lone word ANCHOR_WORDS.
 ANCHOR_SHARE = 0.3
-ANCHOR_PAIRS = (8, 0.05)
+ANCHOR_PAIRS = (8, 0.02)
 ANCHOR_WORDS = (6, 0.01)
 # Entries whose per-text index is kept in memory (most recently matched first), and term weights.
 TEXT_INDEX_KEPT = 8192
@@ -1070,7 +1072,7 @@ class Matcher:
             # question's commoner words ("hộ chiếu" among dozens of records "lần đầu")
             rare = [
                 np.atleast_1d(self._postings[t]) for t in telling
-                if "_" not in t and self._frequency(t) <= RARE
+                if self._frequency(t) <= (RARE_PAIR if "_" in t else RARE)
             ]
             hit = np.unique(np.concatenate([top, *rare])) if rare else top
         raw_text = analysis.content_text
@@ -1102,7 +1104,7 @@ class Matcher:
                 self._anchors_of(position)
                 if position not in self._facts and (story < 1 or position in self._usage) else ()
             )
-            if anchors and not any(a in asked for a in anchors):
+            if anchors and not any(a in asked for a in anchors) and not self._named_in(position, padded)[0]:
                 continue  # only generic words shared ("giấy phép", "thẻ", "lần đầu")
             weights, where, tails = self._texts_of(position)
             coverage = share(sum(v for t, v in matched.items() if t in where))

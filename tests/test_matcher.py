@@ -129,6 +129,13 @@ def test_a_story_that_fits_nothing_as_a_whole_is_answered_by_its_closing_questio
     assert result.field == "requirements" and result.long
 
 
+def test_a_procedure_named_beside_generic_words_many_records_share_is_still_found(real_matcher):
+    # "gia hạn", "hết hạn" are in dozens of official titles; "tạm trú" says which one
+    result = real_matcher.match("tạm trú sắp hết hạn thì đi gia hạn ở đâu")
+    assert result.outcome is Outcome.answer and result.entry.id == "tam-tru"
+    assert result.field == "agency"
+
+
 def test_a_general_question_is_not_answered_with_one_places_reform_figure(real_matcher):
     general = real_matcher.match("những việc nào cần công khai minh bạch trong cải cách hành chính")
     assert general.outcome is not Outcome.answer
