@@ -902,7 +902,12 @@ class Matcher:
         if asked:  # "bao lâu thì nhận được tiền": the asked part, once the words are the entry's
             known = set().union(*held.values(), self._terms(self._position[entry.id]))
             return asked if words <= known else None
-        return next((name for name, found in held.items() if words <= found), None)
+        whole = next((name for name, found in held.items() if words <= found), None)
+        if whole is not None or not held or not words <= set().union(*held.values()):
+            return whole
+        # "chủ trọ không chịu đưa sổ đỏ thì sao": its words are spread over the answer's
+        # parts; the part holding most of them
+        return max(held, key=lambda name: len(words & held[name]))
 
     def _entry(self, entry_id: str) -> Entry | None:
         return self.kb.entries[entry_id] if entry_id in self._position else None
