@@ -39,7 +39,7 @@ def test_a_follow_up_answers_that_part_of_the_last_entry(real_matcher, message, 
 def test_a_follow_up_whose_words_the_answer_holds_across_its_parts_stays_on_it(real_matcher):
     # "chủ trọ", "sổ hồng" are in the documents and conditions of a temporary residence
     result = real_matcher.match(
-        "chủ trọ không chịu đưa sổ hồng thì làm sao", context=Context("tam-tru", "documents")
+        "nếu chủ trọ không cho mượn sổ hồng thì sao", context=Context("tam-tru", "documents")
     )
     assert result.outcome is Outcome.answer and result.followup and result.entry.id == "tam-tru"
 
