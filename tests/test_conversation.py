@@ -240,6 +240,8 @@ def test_context_is_stored_per_chat_and_expires_after_30_minutes():
         ("xin visa du lịch Mỹ cần giấy tờ gì", "ho-chieu"),
         ("Mua bảo hiểm xe máy bắt buộc ở đâu", "dang-ky-xe"),
         ("xin cap chung chi hanh nghe kham benh cho bac si", "tthc-1-003915"),  # auctioneers
+        ("bằng đại học bị in sai tên, muốn xin đính chính thì làm sao", "ban-sao-van-bang"),
+        ("phúc khảo bài thi tốt nghiệp cấp 3 ở đâu", "ban-sao-van-bang"),  # copies, not marks
     ],
 )
 def test_another_kind_of_the_same_thing_is_not_that_entry(real_matcher, question, not_this):
