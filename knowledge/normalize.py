@@ -441,6 +441,11 @@ def analyse(
             size = 1
             content.append(tokens[i])
         i += size
+    if end < len(all_words):
+        # "… thì làm sao": the closing "sao" of a follow-up also ends a field cue ("làm sao")
+        for name in _tail_fields(all_words[max(start, end - 2) :], vocab):
+            if name not in fields:
+                fields.append(name)
     years = frozenset(t for t in tokens if len(t) == 4 and t.isdigit() and _YEAR.match(t))
     return Analysis(
         folded=folded,
@@ -472,6 +477,19 @@ def without_words(analysis: Analysis, phrases: frozenset[tuple[str, ...]]) -> An
             kept.append(words[i])
             i += 1
     return replace(analysis, content=tuple(kept)) if len(kept) < len(words) else analysis
+
+
+def _tail_fields(words: list[str], vocab: Vocabulary) -> list[str]:
+    """The fields that the last words of a message ask for, where a phrase reaching its very
+    last word names one."""
+    tokens = expand(words, vocab)
+    found = []
+    for i in range(len(tokens)):
+        mark = vocab.marks.get(tuple(tokens[i:]))
+        if mark is not None and mark[0] == "field":
+            found.append(mark[1])
+            break
+    return found
 
 
 def _followup_span(words: list[str], vocab: Vocabulary) -> tuple[int, int]:

@@ -78,6 +78,8 @@ def test_a_word_no_syllable_is_spelled_like_may_be_a_typo(word):
         ("điều kiện hưởng trợ cấp thất nghiệp", "requirements"),
         ("căn cứ pháp lý của đăng ký thường trú", "legal_basis"),
         ("nộp hồ sơ tạm trú ở đâu", "agency"),
+        ("chuyển hộ khẩu về nhà chồng thì làm sao", "steps"),  # "sao" also closes a follow-up
+        ("giấy khai sinh ghi sai tên ba, sửa lại sao ad", "steps"),
     ],
 )
 def test_field_cues(real_matcher, question, field):
