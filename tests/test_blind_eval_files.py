@@ -33,6 +33,17 @@ MINIMUM3 = {
     "top100.yaml": ("top100", 80),
     "smalltalk.yaml": ("smalltalk", 16),
 }
+# a fourth batch, by two more writers (Northern, and Southern and Central) under the same rule
+BLIND4 = Path(__file__).parent / "eval" / "blind4"
+MINIMUM4 = {
+    "plain.yaml": ("plain", 20),
+    "teencode.yaml": ("teencode", 80),
+    "long.yaml": ("long", 50),
+    "conversations.yaml": ("followup", 28),
+    "near_miss.yaml": ("near_miss", 80),
+    "top100.yaml": ("top100", 60),
+    "smalltalk.yaml": ("smalltalk", 12),
+}
 FIELDS = {
     "documents",
     "processing_time",
@@ -56,7 +67,10 @@ MINIMUM = {
     "facts.yaml": ("facts", 60),
     "smalltalk.yaml": ("smalltalk", 30),
 }
-BATCHES = {"blind": (BLIND, MINIMUM), "blind2": (BLIND2, MINIMUM2), "blind3": (BLIND3, MINIMUM3)}
+BATCHES = {
+    "blind": (BLIND, MINIMUM), "blind2": (BLIND2, MINIMUM2), "blind3": (BLIND3, MINIMUM3),
+    "blind4": (BLIND4, MINIMUM4),
+}
 CASES = [(batch, name) for batch, (_, minimum) in BATCHES.items() for name in sorted(minimum)]
 
 
