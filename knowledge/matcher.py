@@ -230,6 +230,7 @@ def vocabulary_of(kb: KnowledgeBase) -> Vocabulary:
         abbreviations=syn.abbreviations,
         phrases=syn.phrases,
         fillers=syn.fillers,
+        kept=syn.kept,
         light=syn.light,
         fields=syn.fields,
         localities=syn.localities,

@@ -157,6 +157,7 @@ class Vocabulary:
         abbreviations: dict[str, str],
         phrases: dict[str, str],
         fillers: list[str],
+        kept: list[str] = (),
         light: list[str] = (),
         fields: dict[str, list[str]],
         localities: dict[str, list[str]],
@@ -209,7 +210,8 @@ class Vocabulary:
         small_map = {
             compact(p): kind for kind, ps in (smalltalk or {}).items() for p in ps if fold(p)
         }
-        keys = [*expansions, *filler_set, *field_map, *locality_map, *index_map, *small_map]
+        kept_set = frozenset(compact(k) for k in kept if fold(k))
+        keys = [*expansions, *filler_set, *field_map, *locality_map, *index_map, *small_map, *kept_set]
         # one table for the marks a question can carry; earlier kinds win on the same words
         marks: dict[tuple[str, ...], tuple[str, str]] = {}
         for kind, table in (
@@ -218,6 +220,7 @@ class Vocabulary:
             ("filler", dict.fromkeys(filler_set, "")),
             ("field", field_map),
             ("small", small_map),  # a whole greeting or thanks wins over its filler words
+            ("kept", dict.fromkeys(kept_set, "")),  # "thi bằng lái" over the filler "thì"
         ):
             marks.update({key: (kind, value) for key, value in table.items()})
         return cls(
@@ -436,6 +439,8 @@ def analyse(
                 content.extend(key)
             elif kind == "small":
                 small.append(value)
+            elif kind == "kept":
+                content.extend(key)
             break
         else:
             size = 1

@@ -224,6 +224,9 @@ class Synonyms(Strict):
     abbreviations: dict[str, str] = Field(default_factory=dict)
     phrases: dict[str, str] = Field(default_factory=dict)
     fillers: list[str] = Field(default_factory=list)
+    # Phrases whose words stay topic words although one of them alone is a filler once folded:
+    # "thi bằng lái" is an exam, not "thì"; "thị xã" is a town.
+    kept: list[str] = Field(default_factory=list)
     light: list[str] = Field(default_factory=list)
     fields: dict[
         Literal[

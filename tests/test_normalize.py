@@ -112,3 +112,22 @@ def test_a_place_in_the_name_of_an_award_is_not_where_the_question_is_about(real
     assert real_matcher.analyse("khen thưởng ở TP Hồ Chí Minh").localities
     answer = real_matcher.match("thủ tục khen thưởng Huân chương Hồ Chí Minh cho cá nhân")
     assert not (answer.answered and answer.entry.id.startswith("tphcm-"))
+
+
+@pytest.mark.parametrize(
+    ("question", "kept"),
+    [
+        ("con tôi muốn thi bằng lái xe máy", "thi"),  # an exam, not "thì"
+        ("giấy phép thi công nhà ở", "thi"),
+        ("đăng ký tạm trú ở thị xã", "thi"),
+        ("bi tai nan lao dong", "tai"),  # an accident, not "tại"
+        ("vay vốn ngân hàng chính sách", "vay"),  # a loan, not "vậy"
+    ],
+)
+def test_a_word_that_is_also_a_filler_once_folded_is_kept_in_its_phrases(real_matcher, question, kept):
+    assert kept in real_matcher.analyse(question).content
+
+
+def test_the_filler_itself_is_still_dropped(real_matcher):
+    assert "thi" not in real_matcher.analyse("làm hộ chiếu thì nộp ở đâu").content
+    assert "tai" not in real_matcher.analyse("nộp hồ sơ tại xã").content
