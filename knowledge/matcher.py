@@ -1271,6 +1271,8 @@ def asked_field(fields: tuple[str, ...]) -> str | None:
     """The part a question asks for: the first one it names ("ở đâu và mất bao lâu" asks where
     first); "làm thế nào" (the steps) only when it names nothing more precise."""
     precise = [f for f in fields if f != "steps"]
+    if "channels" in precise and "requirements" in precise:
+        return "channels"  # "gửi kết quả về nhà được không": the way, not whether it may be
     return precise[-1] if precise else (fields[-1] if fields else None)
 
 

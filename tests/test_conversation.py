@@ -44,6 +44,20 @@ def test_a_follow_up_whose_words_the_answer_holds_across_its_parts_stays_on_it(r
     assert result.outcome is Outcome.answer and result.followup and result.entry.id == "tam-tru"
 
 
+@pytest.mark.parametrize(
+    ("entry", "message", "field"),
+    [
+        ("chung-thuc-ban-sao", "phải mang theo bản gốc không", "documents"),  # bản gốc: bản chính
+        ("ly-lich-tu-phap", "gửi kết quả về nhà cho tôi được không", "channels"),
+        ("khai-sinh", "nộp cho xã hay nộp cho huyện", "agency"),
+    ],
+)
+def test_everyday_follow_ups_answer_the_part_they_ask(real_matcher, entry, message, field):
+    result = real_matcher.match(message, context=Context(entry, "fee"))
+    assert result.outcome is Outcome.answer and result.followup
+    assert (result.entry.id, result.field) == (entry, field)
+
+
 def test_a_new_topic_replaces_the_context(real_matcher):
     result = real_matcher.match("làm hộ chiếu cần gì", context=CAN_CUOC)
     assert result.entry.id == "ho-chieu" and not result.followup

@@ -80,6 +80,7 @@ def test_a_word_no_syllable_is_spelled_like_may_be_a_typo(word):
         ("nộp hồ sơ tạm trú ở đâu", "agency"),
         ("chuyển hộ khẩu về nhà chồng thì làm sao", "steps"),  # "sao" also closes a follow-up
         ("giấy khai sinh ghi sai tên ba, sửa lại sao ad", "steps"),
+        ("nhập hk cho vợ về nhà chồng cần gì", "documents"),
     ],
 )
 def test_field_cues(real_matcher, question, field):
