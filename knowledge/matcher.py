@@ -79,6 +79,7 @@ _RULE_QUESTION = re.compile(
     r"|duoc to chuc nhu the nao|xu ly nhu the nao|thuc hien theo van ban nao)\b"
 )
 _SENTENCE = re.compile(r"[.?!;\n]+")
+_QUESTION = re.compile(r"[^.?!;\n]+(?=\?)")  # a sentence closed by a question mark
 _CLAUSE = re.compile(r"[.?!;,\n]+|\s(?:nhưng|nhung|mà)\s", re.IGNORECASE)
 # what a story says its teller wants: "muốn", "dự định", "giờ tính" ("tính" and "định" alone
 # are also in "cách tính", "quy định"; bare "muon" is also "muộn", rarely in a story)
@@ -841,7 +842,7 @@ class Matcher:
         sentences = [s for s in _SENTENCE.split(text) if len(s.split()) >= 3]
         if len(sentences) < 2:
             return result
-        last = self.analyse(sentences[-1])
+        last = self.analyse(_asking_sentence(text) or sentences[-1])
         if len(last.content) > LONG_WORDS:
             return result
         asked = self._match(last, text, asked_field(last.fields) or field_name, limit)
@@ -1046,7 +1047,7 @@ class Matcher:
         the end of their story) and what it says it wants ("… giờ em muốn làm giấy khai sinh
         cho con, …")."""
         sentences = [s for s in _SENTENCE.split(text) if len(s.split()) >= 3]
-        parts = [sentences[-1]] if len(sentences) >= 2 else []
+        parts = [_asking_sentence(text) or sentences[-1]] if len(sentences) >= 2 else []
         for clause in _CLAUSE.split(text):
             found = _WANTS.search(clause)
             if found is not None:
@@ -1266,6 +1267,13 @@ class Matcher:
     def learned_texts(self) -> dict[str, str]:
         """Learned aliases as taught (text -> entry id)."""
         return dict(self._learned_raw)
+
+def _asking_sentence(text: str) -> str | None:
+    """The last sentence of a text that ends in a question mark, where it asks ("Cho tôi hỏi
+    làm hồ sơ thất nghiệp cần giấy tờ gì? Tôi làm kế toán …"); None when none does."""
+    asked = [s for s in _QUESTION.findall(text) if len(s.split()) >= 3]
+    return asked[-1] if asked else None
+
 
 def asked_field(fields: tuple[str, ...]) -> str | None:
     """The part a question asks for: the first one it names ("ở đâu và mất bao lâu" asks where

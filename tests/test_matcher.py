@@ -136,6 +136,17 @@ def test_a_procedure_named_beside_generic_words_many_records_share_is_still_foun
     assert result.field == "agency"
 
 
+def test_a_message_that_asks_first_and_tells_its_story_after_is_read_for_its_question(real_matcher):
+    story = (
+        "Khai sinh cho con tôi thì làm ở phường nơi tạm trú hay phải về quê ạ? Vợ chồng tôi ở trọ "
+        "tại Bình Dương đã bốn năm, bé sinh ở bệnh viện tỉnh được hai tuần, hộ khẩu của cả hai vẫn "
+        "ở Thái Bình và chúng tôi chưa về quê được vì công ty không cho nghỉ."
+    )
+    result = real_matcher.match(story)
+    assert result.outcome is Outcome.answer and result.entry.id == "khai-sinh"
+    assert result.field == "agency"
+
+
 def test_a_general_question_is_not_answered_with_one_places_reform_figure(real_matcher):
     general = real_matcher.match("những việc nào cần công khai minh bạch trong cải cách hành chính")
     assert general.outcome is not Outcome.answer
