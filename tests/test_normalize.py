@@ -38,6 +38,8 @@ def test_abbreviations_and_full_forms_read_alike(real_matcher):
     assert a("cccd mat lam lai").content_text == a("căn cước công dân mất làm lại").content_text
     assert a("bhxh").content == a("bảo hiểm xã hội").content
     assert a("lam so do").content_text == a("làm giấy chứng nhận quyền sử dụng đất").content_text
+    assert a("giấy vệ sinh an toàn thực phẩm").content == a("giấy an toàn thực phẩm").content
+    assert a("giay atvstp").content == a("giấy attp").content
 
 
 def test_fillers_do_not_drive_the_match(real_matcher):
