@@ -1081,6 +1081,10 @@ class Matcher:
                 np.atleast_1d(self._postings[t]) for t in telling
                 if self._frequency(t) <= (RARE_PAIR if "_" in t else RARE)
             ]
+            if len(analysis.content) > LONG_WORDS:
+                # a story's many words fill the pool with records sharing them; the curated
+                # entries it shares a word with stay candidates ("… chưa được cấp sổ đỏ …")
+                rare.append(np.intersect1d(hit, self._curated_positions(), assume_unique=True))
             hit = np.unique(np.concatenate([top, *rare])) if rare else top
         raw_text = analysis.content_text
         padded = f" {raw_text} "
@@ -1156,6 +1160,17 @@ class Matcher:
                 seen.add(item.entry_id)
                 unique.append(item)
         return unique
+
+    def _curated_positions(self) -> np.ndarray:
+        """The positions of the curated procedures (neither official records nor reform facts)."""
+        found = getattr(self, "_curated", None)
+        if found is None:
+            found = np.array(
+                [p for p in range(len(self._ids)) if p not in self._usage and p not in self._facts],
+                dtype=np.int64,
+            )
+            self._curated = found
+        return found
 
     def _tied(self, ranked: list[Ranked]) -> set[str]:
         """Official records scored within ``tie`` points of the best one, when the best is one:

@@ -147,6 +147,16 @@ def test_a_message_that_asks_first_and_tells_its_story_after_is_read_for_its_que
     assert result.field == "agency"
 
 
+def test_a_story_whose_words_many_records_share_still_offers_the_curated_entry_it_names(real_matcher):
+    story = (
+        "Gia đình tôi ở Quỳnh Lưu có mảnh vườn bà nội để lại, cả nhà sống ở đó từ năm 1985, không "
+        "tranh chấp với ai, năm nào cũng nộp thuế đất đủ nhưng chưa bao giờ được cấp sổ đỏ. Nay bố "
+        "tôi muốn làm sổ để chia cho các chú. Cần những giấy tờ gì?"
+    )
+    result = real_matcher.match(story)
+    assert "gcn-qsdd-lan-dau" in {s.entry_id for s in result.suggestions}
+
+
 def test_a_general_question_is_not_answered_with_one_places_reform_figure(real_matcher):
     general = real_matcher.match("những việc nào cần công khai minh bạch trong cải cách hành chính")
     assert general.outcome is not Outcome.answer
