@@ -134,3 +134,10 @@ def test_a_word_that_is_also_a_filler_once_folded_is_kept_in_its_phrases(real_ma
 def test_the_filler_itself_is_still_dropped(real_matcher):
     assert "thi" not in real_matcher.analyse("làm hộ chiếu thì nộp ở đâu").content
     assert "tai" not in real_matcher.analyse("nộp hồ sơ tại xã").content
+
+
+def test_a_father_owning_his_child_is_not_read_across_a_comma(real_matcher):
+    a = real_matcher.analyse
+    assert a("gio ck muon nhan con thi lam sao").content[-5:] == a("chồng nhận cha mẹ con").content
+    assert "cha" not in a("chỗ tiếp nhận, còn trụ sở dời về xã bên").content
+    assert a("muốn nhận con nuôi").content[-2:] == ("con", "nuoi")
