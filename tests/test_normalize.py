@@ -42,6 +42,18 @@ def test_abbreviations_and_full_forms_read_alike(real_matcher):
     assert a("giay atvstp").content == a("giấy attp").content
 
 
+@pytest.mark.parametrize(
+    ("typed", "written"),
+    [
+        ("bjo e mun lam cccd lun", "bây giờ em muốn làm căn cước luôn"),
+        ("cx dc k0", "cũng được không"),
+        ("lam s de doi gplx", "làm sao để đổi giấy phép lái xe"),
+    ],
+)
+def test_chat_forms_read_as_the_words_they_stand_for(real_matcher, typed, written):
+    assert real_matcher.analyse(typed).content == real_matcher.analyse(written).content
+
+
 def test_fillers_do_not_drive_the_match(real_matcher):
     a = real_matcher.analyse
     assert a("cho em hỏi thủ tục đăng ký tạm trú như thế nào ạ").content == a("đăng ký tạm trú").content
