@@ -95,6 +95,9 @@ def test_a_word_no_syllable_is_spelled_like_may_be_a_typo(word):
         ("chuyển hộ khẩu về nhà chồng thì làm sao", "steps"),  # "sao" also closes a follow-up
         ("giấy khai sinh ghi sai tên ba, sửa lại sao ad", "steps"),
         ("nhập hk cho vợ về nhà chồng cần gì", "documents"),
+        ("lam giay khai sinh nop o mo", "agency"),  # Central speech: "mô" is "đâu"
+        ("dang ky tam tru can giay to chi", "documents"),
+        ("làm răng để đổi căn cước", "steps"),
     ],
 )
 def test_field_cues(real_matcher, question, field):
