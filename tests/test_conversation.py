@@ -256,6 +256,8 @@ def test_context_is_stored_per_chat_and_expires_after_30_minutes():
         ("xin cap chung chi hanh nghe kham benh cho bac si", "tthc-1-003915"),  # auctioneers
         ("bằng đại học bị in sai tên, muốn xin đính chính thì làm sao", "ban-sao-van-bang"),
         ("phúc khảo bài thi tốt nghiệp cấp 3 ở đâu", "ban-sao-van-bang"),  # copies, not marks
+        ("hợp pháp hóa lãnh sự bằng đại học để đi làm ở Hàn Quốc", "ban-sao-van-bang"),
+        ("xin xác định mức độ khuyết tật cho bố ở đâu", "tro-cap-xa-hoi"),  # not the allowance
     ],
 )
 def test_another_kind_of_the_same_thing_is_not_that_entry(real_matcher, question, not_this):
