@@ -781,8 +781,11 @@ class Matcher:
             # other words the last entry holds: "cho trẻ em thì sao?" after "căn cước"
             return self._followup(text, normalized, prior, field_name or context.field)
         result = self._match(analysis, text, field_name, limit)
+        story = long  # the message is read as a story (its question alone reads as a question)
         if long and result.outcome in (Outcome.suggest, Outcome.not_found):
-            result = self._asked_last(text, field_name, limit, result)
+            asked = self._asked_last(text, field_name, limit, result)
+            story = asked is result
+            result = asked
         if plain is not analysis:
             result = self._named_beside_channel(analysis, plain, text, field_name, limit, result)
         if (
@@ -813,7 +816,7 @@ class Matcher:
             and (
                 _RULE_QUESTION.search(analysis.folded)
                 and not any(isinstance(self.kb.entries[i], Fact) for i in _offered(result))
-                or long and result.score < self.thresholds.long_national
+                or story and result.score < self.thresholds.long_national
                 and all(self._position[i] in self._usage for i in _offered(result))
             )
         ):
