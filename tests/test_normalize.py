@@ -40,6 +40,7 @@ def test_abbreviations_and_full_forms_read_alike(real_matcher):
     assert a("lam so do").content_text == a("làm giấy chứng nhận quyền sử dụng đất").content_text
     assert a("giấy vệ sinh an toàn thực phẩm").content == a("giấy an toàn thực phẩm").content
     assert a("giay atvstp").content == a("giấy attp").content
+    assert a("công ty dừng hoạt động tạm thời").content == a("công ty tạm ngừng kinh doanh").content
 
 
 @pytest.mark.parametrize(
