@@ -746,7 +746,8 @@ class Matcher:
         normalized = analysis.content_text
         topic = self._topic(analysis)
         long = len(analysis.content) > LONG_WORDS
-        if analysis.small and not topic and len(analysis.content) <= 1:
+        if analysis.small and not topic and len(analysis.content) <= 1 and not analysis.fields:
+            # ("vâng, thế lệ phí bao nhiêu" asks a part of the last answer)
             return self._smalltalk(analysis, text)
         prior = self._entry(context.entry_id) if context else None
         asks_part = field_name is not None or analysis.followup

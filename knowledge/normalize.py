@@ -149,6 +149,9 @@ class Vocabulary:
     followup_lead: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     followup_tail: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     channel_words: frozenset[tuple[str, ...]] = frozenset()
+    # the diacritics each word of a small-talk phrase is written with, in each of its spellings
+    # ("vâng ạ"): "tạm vắng ạ" typed with its own is not the reply "vâng ạ"
+    small_marks: dict[tuple[str, ...], frozenset[tuple[tuple[str, ...], ...]]] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -210,6 +213,12 @@ class Vocabulary:
         small_map = {
             compact(p): kind for kind, ps in (smalltalk or {}).items() for p in ps if fold(p)
         }
+        small_marks: dict[tuple[str, ...], set[tuple[tuple[str, ...], ...]]] = {}
+        for phrases in (smalltalk or {}).values():
+            for phrase in phrases:
+                words = fold(phrase).split()
+                if words and list(compact(phrase)) == words:
+                    small_marks.setdefault(tuple(words), set()).add(tuple(_typed_marks(phrase, words)))
         kept_set = frozenset(compact(k) for k in kept if fold(k))
         keys = [*expansions, *filler_set, *field_map, *locality_map, *index_map, *small_map, *kept_set]
         # one table for the marks a question can carry; earlier kinds win on the same words
@@ -241,6 +250,7 @@ class Vocabulary:
             followup_lead=_longest_first((followup or {}).get("lead", ()), by=0),
             followup_tail=_longest_first((followup or {}).get("tail", ()), by=-1),
             channel_words=frozenset(compact(w) for w in channel_words if fold(w)),
+            small_marks={key: frozenset(forms) for key, forms in small_marks.items()},
         )
 
 
@@ -424,6 +434,8 @@ def analyse(
             if mark is None:
                 continue
             kind, value = mark
+            if kind == "small" and not _marks_fit(typed[i : i + size], vocab.small_marks.get(key)):
+                continue  # "tạm vắng ạ" is not "vâng ạ"
             if kind == "filler" and size == 1 and typed[i] and tokens[i] in vocab.filler_marks \
                     and typed[i] not in vocab.filler_marks[tokens[i]]:
                 continue  # "dược" (pharmacy) typed with its marks is not the filler "được"
@@ -482,6 +494,30 @@ def without_words(analysis: Analysis, phrases: frozenset[tuple[str, ...]]) -> An
             kept.append(words[i])
             i += 1
     return replace(analysis, content=tuple(kept)) if len(kept) < len(words) else analysis
+
+
+def _marks_fit(
+    typed: list[tuple[str, ...] | None], forms: frozenset[tuple[tuple[str, ...], ...]] | None
+) -> bool:
+    """Whether words typed with these diacritics can be a phrase written in one of its forms (a
+    word typed without any, or whose marks are unknown, fits every form)."""
+    if not forms:
+        return True
+    return any(
+        all(
+            t is None or not t or not f or _vowels(t) == _vowels(f)
+            for t, f in zip(typed, form, strict=False)
+        )
+        for form in forms
+    )
+
+
+_VOWEL_MARKS = frozenset({"\u0302", "\u0306", "\u031b", "đ"})  # â ê ô, ă, ơ ư, đ
+
+
+def _vowels(marks: tuple[str, ...]) -> tuple[str, ...]:
+    """The marks that make another letter ("vắng" is not "vâng"); a tone is often mistyped."""
+    return tuple(m for m in marks if m in _VOWEL_MARKS)
 
 
 def _tail_fields(words: list[str], vocab: Vocabulary) -> list[str]:

@@ -315,3 +315,23 @@ def test_a_record_a_curated_entry_covers_is_answered_by_that_entry(real_matcher,
     result = real_matcher.match(record.title)
     assert result.entry.id == "khai-sinh"
     assert code in codes_of(result.entry)
+
+
+@pytest.mark.parametrize(
+    ("message", "small"),
+    [
+        ("tạm vắng ạ", False),  # "vắng" is not "vâng": another letter
+        ("vâng ạ", True),
+        ("đươc rồi", True),  # a tone mark left out is still "được rồi"
+        ("oki", True),
+        ("bạn tên là gì", True),
+        ("chúc ngủ ngon", True),
+    ],
+)
+def test_small_talk_is_told_from_a_question_by_its_letters(real_matcher, message, small):
+    assert (real_matcher.match(message).outcome is Outcome.smalltalk) is small
+
+
+def test_small_talk_beside_a_part_asked_is_a_follow_up(real_matcher):
+    result = real_matcher.match("cảm ơn nhé, nộp ở đâu", context=CAN_CUOC)
+    assert result.outcome is Outcome.answer and (result.entry.id, result.field) == ("can-cuoc", "agency")
