@@ -41,6 +41,7 @@ def test_abbreviations_and_full_forms_read_alike(real_matcher):
     assert a("giấy vệ sinh an toàn thực phẩm").content == a("giấy an toàn thực phẩm").content
     assert a("giay atvstp").content == a("giấy attp").content
     assert a("công ty dừng hoạt động tạm thời").content == a("công ty tạm ngừng kinh doanh").content
+    assert a("khai báo lưu trú cho khách").content == a("thông báo lưu trú cho khách").content
 
 
 @pytest.mark.parametrize(
