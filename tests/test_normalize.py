@@ -159,3 +159,17 @@ def test_a_father_owning_his_child_is_not_read_across_a_comma(real_matcher):
     assert a("gio ck muon nhan con thi lam sao").content[-5:] == a("chồng nhận cha mẹ con").content
     assert "cha" not in a("chỗ tiếp nhận, còn trụ sở dời về xã bên").content
     assert a("muốn nhận con nuôi").content[-2:] == ("con", "nuoi")
+
+
+def test_every_phrase_reads_like_the_full_form_it_stands_for(real_kb, real_matcher):
+    # a phrase met again inside its own full form ("đóng hộ kinh doanh" inside "hoạt động hộ kinh
+    # doanh", "thẻ bảo hiểm" inside "thẻ bảo hiểm y tế") would read words twice
+    from knowledge.normalize import expand, fold
+
+    vocab, canonical = real_matcher.vocab, {fold(v) for v in real_kb.synonyms.abbreviations.values()}
+    differ = [
+        short for short, full in real_kb.synonyms.phrases.items()
+        if fold(short) not in canonical
+        and expand(fold(short).split(), vocab) != expand(fold(full).split(), vocab)
+    ]
+    assert not differ
