@@ -73,3 +73,9 @@ def test_two_records_that_fit_equally_get_one_clarifying_question(matcher):
     named = matcher.match("chấp thuận thay đổi quy mô xưởng đóng thuyền buồm")
     assert named.outcome is Outcome.answer and named.entry.id == "tthc-9-000006"
 
+
+
+def test_the_district_level_gone_since_july_2025_comes_after_the_province(real_matcher):
+    result = real_matcher.match("mất hộ chiếu phải trình báo ở đâu")
+    assert result.outcome is Outcome.answer and "cấp huyện" not in result.entry.title
+    assert "cấp huyện" in real_matcher.match("trình báo mất hộ chiếu ở huyện").entry.title
