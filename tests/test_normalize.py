@@ -42,6 +42,7 @@ def test_abbreviations_and_full_forms_read_alike(real_matcher):
     assert a("giay atvstp").content == a("giấy attp").content
     assert a("công ty dừng hoạt động tạm thời").content == a("công ty tạm ngừng kinh doanh").content
     assert a("khai báo lưu trú cho khách").content == a("thông báo lưu trú cho khách").content
+    assert a("giấy chứng minh đang độc thân").content[-2:] == a("xác nhận tình trạng hôn nhân").content
 
 
 @pytest.mark.parametrize(
