@@ -1070,6 +1070,11 @@ class Matcher:
         # candidates come from the terms that tell entries apart; a term in a great many entries
         # ("đăng ký", "giấy") only adds work here, and still counts in the scores below
         telling = {t: v for t, v in matched.items() if self._frequency(t) <= self._crowded} or matched
+        placed = self._place_terms(analysis) if analysis.fields else frozenset()
+        if placed and any(t not in placed for t in telling):
+            # a place the asker names ("làm căn cước ở Bình Dương cần gì") picks no candidates:
+            # the thương binh records of "binh" would crowd out the one it asks about
+            telling = {t: v for t, v in telling.items() if t not in placed}
         scores = np.zeros(len(self._ids), dtype=np.float32)
         for term, value in telling.items():
             # a word pair found says more about a candidate than its two words found apart
@@ -1089,6 +1094,11 @@ class Matcher:
                 # a story's many words fill the pool with records sharing them; the curated
                 # entries it shares a word with stay candidates ("… chưa được cấp sổ đỏ …")
                 rare.append(np.intersect1d(hit, self._curated_positions(), assume_unique=True))
+            else:
+                # the pool's last place is shared by entries tied on it: which are kept is
+                # arbitrary, so the curated ones among them are ("căn cước" beside 35 records)
+                tied = hit[scores[hit] == scores[top].min()]
+                rare.append(np.intersect1d(tied, self._curated_positions(), assume_unique=True))
             hit = np.unique(np.concatenate([top, *rare])) if rare else top
         raw_text = analysis.content_text
         padded = f" {raw_text} "
@@ -1102,8 +1112,12 @@ class Matcher:
         # story words (everyday, unknown to the base) weigh least; other unshared words less
         other = OTHER if story < 1 else 1.0
 
-        def share(shared: float) -> float:
-            rest = max(query_weight - told - shared, 0.0)
+        # where the asker lives ("làm hộ chiếu ở Sài Gòn … nộp ở đâu") is not what a procedure
+        # asked about is about: only a reform figure of a place is weighed down for lacking it
+        place_weight = {t: w for t, w, _ in terms if t in placed}
+
+        def share(shared: float, ignore: float = 0.0) -> float:
+            rest = max(query_weight - told - shared - ignore, 0.0)
             return shared / (shared + other * rest + story * told) if shared else 0.0
 
         ranked: list[Ranked] = []
@@ -1122,7 +1136,11 @@ class Matcher:
             if anchors and not any(a in asked for a in anchors) and not self._named_in(position, padded)[0]:
                 continue  # only generic words shared ("giấy phép", "thẻ", "lần đầu")
             weights, where, tails = self._texts_of(position)
-            coverage = share(sum(v for t, v in matched.items() if t in where))
+            ignore = (
+                sum(w for t, w in place_weight.items() if t not in where)
+                if place_weight and position not in self._facts else 0.0
+            )
+            coverage = share(sum(v for t, v in matched.items() if t in where), ignore)
             common = [0.0] * len(weights)
             headed = [False] * len(weights)
             for term, value in matched.items():
@@ -1133,7 +1151,7 @@ class Matcher:
             for shared, weight, head in zip(common, weights, headed, strict=True):
                 # a text met only in its subordinate part is not what the question names
                 if shared > 0 and head:
-                    precision = share(shared)
+                    precision = share(shared, ignore)
                     recall = shared / weight
                     f1 = 2 * precision * recall / (precision + recall)
                     if f1 > best_f:
@@ -1175,6 +1193,22 @@ class Matcher:
             )
             self._curated = found
         return found
+
+    def _place_terms(self, analysis: Analysis) -> frozenset[str]:
+        """The terms of a question that name a place: its words and the pairs they stand in."""
+        if not analysis.localities:
+            return frozenset()
+        words, places = analysis.content, self.vocab.localities
+        longest = max((len(k) for k in places), default=1)
+        at: set[int] = set()
+        for i in range(len(words)):
+            for size in range(min(longest, len(words) - i), 0, -1):
+                if tuple(words[i : i + size]) in places:
+                    at.update(range(i, i + size))
+                    break
+        found = {words[i] for i in at}
+        found.update(f"{a}_{b}" for i, (a, b) in enumerate(zip(words, words[1:])) if i in at or i + 1 in at)
+        return frozenset(found)
 
     def _tied(self, ranked: list[Ranked]) -> set[str]:
         """Official records scored within ``tie`` points of the best one, when the best is one:

@@ -157,6 +157,19 @@ def test_a_story_whose_words_many_records_share_still_offers_the_curated_entry_i
     assert "gcn-qsdd-lan-dau" in {s.entry_id for s in result.suggestions}
 
 
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("làm hộ chiếu ở Sài Gòn nộp ở đâu", "ho-chieu"),  # not a reform figure of TP.HCM
+        ("làm căn cước ở Bình Dương cần gì", "can-cuoc"),  # not the thương binh records of "binh"
+        ("khai sinh cho con ở Cần Thơ mất mấy ngày", "khai-sinh"),
+    ],
+)
+def test_where_the_asker_lives_does_not_decide_the_procedure(real_matcher, question, entry):
+    result = real_matcher.match(question)
+    assert result.outcome is Outcome.answer and result.entry.id == entry
+
+
 def test_a_general_question_is_not_answered_with_one_places_reform_figure(real_matcher):
     general = real_matcher.match("những việc nào cần công khai minh bạch trong cải cách hành chính")
     assert general.outcome is not Outcome.answer
