@@ -1093,12 +1093,15 @@ class Matcher:
             if len(analysis.content) > LONG_WORDS:
                 # a story's many words fill the pool with records sharing them; the curated
                 # entries it shares a word with stay candidates ("… chưa được cấp sổ đỏ …")
-                rare.append(np.intersect1d(hit, self._curated_positions(), assume_unique=True))
+                kept = np.intersect1d(hit, self._curated_positions(), assume_unique=True)
             else:
                 # the pool's last place is shared by entries tied on it: which are kept is
                 # arbitrary, so the curated ones among them are ("căn cước" beside 35 records)
                 tied = hit[scores[hit] == scores[top].min()]
-                rare.append(np.intersect1d(tied, self._curated_positions(), assume_unique=True))
+                kept = np.intersect1d(tied, self._curated_positions(), assume_unique=True)
+            if kept.size > pool:  # a base of thousands of hand-written entries: the best of them
+                kept = kept[np.argpartition(scores[kept], -pool)[-pool:]]
+            rare.append(kept)
             hit = np.unique(np.concatenate([top, *rare])) if rare else top
         raw_text = analysis.content_text
         padded = f" {raw_text} "
