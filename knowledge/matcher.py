@@ -47,6 +47,8 @@ POOL = 30
 RARE = 12
 # … and of a word pair in at most this many ("tạm trú" beside "sắp hết hạn", "gia hạn")
 RARE_PAIR = 24
+# … and at most this many curated entries beside the pool (a story's, or those tied at its end)
+CURATED_KEPT = 8
 PAIR_PICK = 4.0
 AMBIGUOUS_GAP = 10.0
 # Reform facts listed when a question's year or index matches none of a place's.
@@ -1099,8 +1101,8 @@ class Matcher:
                 # arbitrary, so the curated ones among them are ("căn cước" beside 35 records)
                 tied = hit[scores[hit] == scores[top].min()]
                 kept = np.intersect1d(tied, self._curated_positions(), assume_unique=True)
-            if kept.size > pool:  # a base of thousands of hand-written entries: the best of them
-                kept = kept[np.argpartition(scores[kept], -pool)[-pool:]]
+            if kept.size > CURATED_KEPT:  # a base of thousands of hand-written entries: the best
+                kept = kept[np.argpartition(scores[kept], -CURATED_KEPT)[-CURATED_KEPT:]]
             rare.append(kept)
             hit = np.unique(np.concatenate([top, *rare])) if rare else top
         raw_text = analysis.content_text
