@@ -258,6 +258,7 @@ def test_context_is_stored_per_chat_and_expires_after_30_minutes():
         ("phúc khảo bài thi tốt nghiệp cấp 3 ở đâu", "ban-sao-van-bang"),  # copies, not marks
         ("hợp pháp hóa lãnh sự bằng đại học để đi làm ở Hàn Quốc", "ban-sao-van-bang"),
         ("xin xác định mức độ khuyết tật cho bố ở đâu", "tro-cap-xa-hoi"),  # not the allowance
+        ("bằng lái bị rách nát đổi ở đâu", "tthc-2-001077"),  # a licence, not a torn banknote
     ],
 )
 def test_another_kind_of_the_same_thing_is_not_that_entry(real_matcher, question, not_this):
