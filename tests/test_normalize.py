@@ -144,6 +144,7 @@ def test_a_place_in_the_name_of_an_award_is_not_where_the_question_is_about(real
         ("bi tai nan lao dong", "tai"),  # an accident, not "tại"
         ("vay vốn ngân hàng chính sách", "vay"),  # a loan, not "vậy"
         ("gia hạn thời hạn hoạt động của quỹ", "thoi"),  # what is extended, not how long
+        ("chứng thực di chúc ở đâu", "di"),  # a will, not "đi"
     ],
 )
 def test_a_word_that_is_also_a_filler_once_folded_is_kept_in_its_phrases(real_matcher, question, kept):
