@@ -50,7 +50,7 @@ RARE_PAIR = 24
 # … and at most this many curated entries beside the pool (a story's, or those tied at its end)
 CURATED_KEPT = 8
 PAIR_PICK = 4.0
-AMBIGUOUS_GAP = 10.0
+AMBIGUOUS_GAP = 12.0
 # Reform facts listed when a question's year or index matches none of a place's.
 AVAILABLE_SHOWN = 6
 # Records of one family within this many points of the best fit the question equally.
