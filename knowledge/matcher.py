@@ -845,10 +845,10 @@ class Matcher:
     def _asked_last(self, text: str, field_name: str | None, limit: int, result: MatchResult) -> MatchResult:
         """A story that fits nothing well as a whole, whose closing question names its procedure
         on its own ("… Cho cháu lớp 8 chuyển sang trường gần nhà mới có được không?"): that."""
-        sentences = [s for s in _SENTENCE.split(text) if len(s.split()) >= 3]
-        if len(sentences) < 2:
+        asking = _asking_sentence(text)
+        if asking is None:
             return result
-        last = self.analyse(_asking_sentence(text) or sentences[-1])
+        last = self.analyse(asking)
         if len(last.content) > LONG_WORDS:
             return result
         asked = self._match(last, text, asked_field(last.fields) or field_name, limit)
@@ -1052,8 +1052,8 @@ class Matcher:
         """The terms of a long message that say what it asks: its last sentence (people ask at
         the end of their story) and what it says it wants ("… giờ em muốn làm giấy khai sinh
         cho con, …")."""
-        sentences = [s for s in _SENTENCE.split(text) if len(s.split()) >= 3]
-        parts = [_asking_sentence(text) or sentences[-1]] if len(sentences) >= 2 else []
+        asking = _asking_sentence(text)
+        parts = [asking] if asking is not None else []
         for clause in _CLAUSE.split(text):
             found = _WANTS.search(clause)
             if found is not None:
@@ -1203,16 +1203,18 @@ class Matcher:
         """The terms of a question that name a place: its words and the pairs they stand in."""
         if not analysis.localities:
             return frozenset()
-        words, places = analysis.content, self.vocab.localities
-        longest = max((len(k) for k in places), default=1)
+        words, marks = analysis.content, self.vocab.marks
         at: set[int] = set()
         for i in range(len(words)):
-            for size in range(min(longest, len(words) - i), 0, -1):
-                if tuple(words[i : i + size]) in places:
+            # the lengths the vocabulary's marks have from this word, longest first
+            for size in self.vocab.mark_reach.get(words[i], ()):
+                key = tuple(words[i : i + size])
+                if size <= len(words) - i and marks.get(key, ("",))[0] == "place":
                     at.update(range(i, i + size))
                     break
         found = {words[i] for i in at}
-        found.update(f"{a}_{b}" for i, (a, b) in enumerate(zip(words, words[1:])) if i in at or i + 1 in at)
+        pairs = enumerate(zip(words, words[1:], strict=False))
+        found.update(f"{a}_{b}" for i, (a, b) in pairs if i in at or i + 1 in at)
         return frozenset(found)
 
     def _tied(self, ranked: list[Ranked]) -> set[str]:
@@ -1327,10 +1329,14 @@ class Matcher:
         return dict(self._learned_raw)
 
 def _asking_sentence(text: str) -> str | None:
-    """The last sentence of a text that ends in a question mark, where it asks ("Cho tôi hỏi
-    làm hồ sơ thất nghiệp cần giấy tờ gì? Tôi làm kế toán …"); None when none does."""
+    """The sentence a text of several sentences asks in: the last one closed by a question mark,
+    wherever it stands ("Cho tôi hỏi … cần giấy tờ gì? Tôi làm kế toán …"), else its last one
+    (people ask at the end of their story); None for a text of one sentence."""
+    sentences = [s for s in _SENTENCE.split(text) if len(s.split()) >= 3]
+    if len(sentences) < 2:
+        return None
     asked = [s for s in _QUESTION.findall(text) if len(s.split()) >= 3]
-    return asked[-1] if asked else None
+    return asked[-1] if asked else sentences[-1]
 
 
 def asked_field(fields: tuple[str, ...]) -> str | None:

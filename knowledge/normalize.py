@@ -460,9 +460,9 @@ def analyse(
         i += size
     if end < len(all_words):
         # "… thì làm sao": the closing "sao" of a follow-up also ends a field cue ("làm sao")
-        for name in _tail_fields(all_words[max(start, end - 2) :], vocab):
-            if name not in fields:
-                fields.append(name)
+        name = _tail_field(all_words[max(start, end - 2) :], vocab)
+        if name is not None and name not in fields:
+            fields.append(name)
     years = frozenset(t for t in tokens if len(t) == 4 and t.isdigit() and _YEAR.match(t))
     return Analysis(
         folded=folded,
@@ -520,17 +520,15 @@ def _vowels(marks: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(m for m in marks if m in _VOWEL_MARKS)
 
 
-def _tail_fields(words: list[str], vocab: Vocabulary) -> list[str]:
-    """The fields that the last words of a message ask for, where a phrase reaching its very
-    last word names one."""
+def _tail_field(words: list[str], vocab: Vocabulary) -> str | None:
+    """The field that the last words of a message ask for, where a phrase reaching its very
+    last word names one (the longest such phrase)."""
     tokens = expand(words, vocab)
-    found = []
     for i in range(len(tokens)):
         mark = vocab.marks.get(tuple(tokens[i:]))
         if mark is not None and mark[0] == "field":
-            found.append(mark[1])
-            break
-    return found
+            return mark[1]
+    return None
 
 
 def _followup_span(words: list[str], vocab: Vocabulary) -> tuple[int, int]:
