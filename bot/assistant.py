@@ -119,7 +119,9 @@ class Assistant:
     def create(cls, settings: Settings, storage: Storage | None = None) -> Assistant:
         """Load the base (refusing to start on any problem) and connect the database."""
         set_province(settings.province.facts())
-        kb, matcher = load_indexed(settings.knowledge_dir, settings.cache_dir, settings.national.selection())
+        kb, matcher = load_indexed(
+            settings.knowledge_dir, settings.cache_dir, settings.national.selection(), write_behind=True
+        )
         matcher.thresholds = _thresholds(settings)
         if storage is None:
             try:

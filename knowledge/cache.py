@@ -7,6 +7,7 @@ cache is simply rebuilt; the cache is never the only copy of anything.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import logging
@@ -14,13 +15,15 @@ import mmap
 import os
 import pickle
 import tempfile
+import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from knowledge.loader import KnowledgeBase, load_knowledge, paused_gc, yaml_files
+from knowledge.loader import KnowledgeBase, load_and_read, paused_gc, yaml_files
 from knowledge.matcher import Matcher
 from knowledge.national.select import NationalSelection
+from knowledge.parallel import can_fork
 from knowledge.schema import Entry
 
 # entries read from disk and kept in memory, most recently used first
@@ -83,15 +86,18 @@ class DiskEntries(Mapping[str, Entry]):
 
 
 def load_indexed(
-    root: Path | str, cache_dir: Path | str | None = None, select: NationalSelection | None = None
+    root: Path | str, cache_dir: Path | str | None = None, select: NationalSelection | None = None,
+    *, write_behind: bool = False,
 ) -> tuple[KnowledgeBase, Matcher]:
     """The validated base and its matcher: from the cache when it is current, else built (and cached).
 
     With a cache, entries stay on disk (read when asked for) and only the index is in memory.
+    ``write_behind``: a new cache is written by a child process while this one goes on (it is
+    ready to answer sooner; ``wait_for_cache`` waits for the child).
     """
     root = Path(root)
     with paused_gc():
-        kb, matcher = _load_indexed(root, cache_dir, select)
+        kb, matcher = _load_indexed(root, cache_dir, select, write_behind)
     # the base and its index live as long as the process: keep them out of every collection,
     # so that the running bot's passes stay short
     gc.collect()
@@ -100,11 +106,12 @@ def load_indexed(
 
 
 def _load_indexed(
-    root: Path, cache_dir: Path | str | None, select: NationalSelection | None
+    root: Path, cache_dir: Path | str | None, select: NationalSelection | None, write_behind: bool
 ) -> tuple[KnowledgeBase, Matcher]:
     if cache_dir is None:
-        kb = load_knowledge(root, select=select)
-        return kb, Matcher(kb)
+        kb, readings = load_and_read(root, Matcher.reader, select)
+        return kb, Matcher(kb, readings=readings)
+    wait_for_cache()  # a cache this process began writing is nearly there: cheaper than building
     key = fingerprint(root, select)
     index_path = Path(cache_dir) / f"knowledge-{key}.pickle"
     entries_path = Path(cache_dir) / f"knowledge-{key}.entries"
@@ -116,13 +123,59 @@ def _load_indexed(
             return kb, matcher
         except Exception:  # a damaged or foreign cache file: rebuild it
             log.warning("ignoring unreadable knowledge cache %s", index_path)
-    kb = load_knowledge(root, select=select)
-    matcher = Matcher(kb)
+    kb, readings = load_and_read(root, Matcher.reader, select)
+    matcher = Matcher(kb, readings=readings)
+    del readings
+    if write_behind and can_fork():
+        _write_behind(index_path, entries_path, kb, matcher)
+    else:
+        _try_write_cache(index_path, entries_path, kb, matcher)
+    return kb, matcher
+
+
+def _try_write_cache(index_path: Path, entries_path: Path, kb: KnowledgeBase, matcher: Matcher) -> None:
     try:
         _write_cache(index_path, entries_path, kb, matcher)
     except OSError:
-        log.warning("could not write the knowledge cache in %s", cache_dir, exc_info=True)
-    return kb, matcher
+        log.warning("could not write the knowledge cache in %s", index_path.parent, exc_info=True)
+
+
+_writers: list[int] = []  # processes writing a cache, not yet waited for
+
+
+def _write_behind(index_path: Path, entries_path: Path, kb: KnowledgeBase, matcher: Matcher) -> None:
+    """Write the cache in a forked copy of this process (about 2 s at 50,000 entries, all of it
+    holding the interpreter), so that this one answers meanwhile."""
+    try:
+        pid = os.fork()
+    except OSError:
+        _try_write_cache(index_path, entries_path, kb, matcher)
+        return
+    if pid == 0:  # the copy: write, and leave without running this process's exit handlers
+        code = 1
+        try:
+            _try_write_cache(index_path, entries_path, kb, matcher)
+            code = 0
+        finally:
+            os._exit(code)
+    _writers.append(pid)
+    threading.Thread(target=_reap, args=(pid,), name="cache-writer", daemon=True).start()
+
+
+def _reap(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+    with contextlib.suppress(ValueError):
+        _writers.remove(pid)
+
+
+def wait_for_cache() -> None:
+    """Wait until every cache being written by a child process is written."""
+    for pid in list(_writers):
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+        with contextlib.suppress(ValueError):
+            _writers.remove(pid)
 
 
 def _write_cache(index_path: Path, entries_path: Path, kb: KnowledgeBase, matcher: Matcher) -> None:

@@ -6,16 +6,17 @@ import contextlib
 import gc
 import re
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 import yaml
 from pydantic import ValidationError
 
 from knowledge.national.select import NationalSelection
 from knowledge.normalize import fold
+from knowledge.parallel import map_ordered
 from knowledge.schema import Entry, Fact, NationalProcedure, Procedure, Synonyms
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -34,6 +35,7 @@ _SECTIONS: dict[str, type[Procedure] | type[Fact]] = {
 }
 
 Path_ = tuple[str | int, ...]
+R = TypeVar("R")
 # libyaml's parser when PyYAML has it (it does in its wheels): several times faster
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 try:  # a parser in Rust, about three times faster again on a clean file
@@ -95,6 +97,8 @@ class KnowledgeBase:
     synonyms: Synonyms
     files: tuple[str, ...] = ()
     catalogue: tuple[EntryInfo, ...] = ()
+    # every word of the titles and aliases, folded, as the loader found them (empty: not known)
+    words: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if not self.catalogue:
@@ -121,6 +125,9 @@ class KnowledgeBase:
 
 
 MAX_FILE_BYTES = 32 * 1024 * 1024  # far above the largest catalogue file; refuses runaway input
+# a base this large is read on every core, a file per worker at a time (a smaller one reads
+# faster here than workers start and send their entries back)
+PARALLEL_BYTES = 32 * 1024 * 1024
 
 
 class _StrictConstructor(_Loader):
@@ -197,8 +204,7 @@ class _Document:
         return _Where(name, self.source, path, self if self.source is None else None)
 
 
-@dataclass(frozen=True)
-class _Where:
+class _Where(NamedTuple):
     """A key or item of a file, located lazily (a problem needs its line; nothing else does)."""
 
     file: str
@@ -391,13 +397,23 @@ def load_knowledge(
     ``curated_aliases``: also require that many aliases of every curated procedure (check-kb).
     """
     with paused_gc():
-        return _load_knowledge(Path(root), extra_files, national, select, curated_aliases)
+        return _load_knowledge(Path(root), extra_files, national, select, curated_aliases, None)[0]
+
+
+def load_and_read(
+    root: Path | str, reader: Callable[[Synonyms], Callable[[str], R]],
+    select: NationalSelection | None = None,
+) -> tuple[KnowledgeBase, dict[str, R]]:
+    """``load_knowledge``, and every title and alias read by ``reader(synonyms)`` as its file
+    is loaded (by the worker that loads it, for a large base): text -> what it read."""
+    with paused_gc():
+        return _load_knowledge(Path(root), (), True, select, 0, reader)
 
 
 def _load_knowledge(
     root: Path, extra_files: Iterable[Path], national: bool, select: NationalSelection | None,
-    curated_aliases: int,
-) -> KnowledgeBase:
+    curated_aliases: int, reader: Callable[[Synonyms], Callable[[str], R]] | None,
+) -> tuple[KnowledgeBase, dict[str, R]]:
     problems: list[Problem] = []
     entries: dict[str, Entry] = {}
     where: dict[str, _Where] = {}
@@ -405,6 +421,8 @@ def _load_knowledge(
     dropped: set[str] = set()  # national records this deployment does not serve
     synonyms = Synonyms()
     overlays: list[tuple[_Document, str]] = []
+    words: set[str] = set()
+    readings: dict[str, R] = {}
     # curated entries first: where a text names both, the hand-written entry is found first
     files = sorted(yaml_files(root), key=lambda p: _is_national(p, root))
     if not national:
@@ -412,44 +430,38 @@ def _load_knowledge(
     files += list(extra_files)
     if not files:
         raise KnowledgeError([Problem(str(root), 1, None, "no YAML files found")])
-    for path in files:
-        name = _display_name(path, root)
-        try:
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                problems.append(Problem(
-                    name, 1, None, f"file too large ({size:,} bytes; at most {MAX_FILE_BYTES:,})"
-                ))
-                continue
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(name, 1, None, f"cannot read file: {exc}"))
-            continue
-        doc = _parse(text, name, problems, path)
-        del text
-        if doc is None:
-            continue
-        if path.name == SYNONYMS_FILE:
-            synonyms = _load_synonyms(doc, name, problems) or synonyms
-            continue
-        if path.name == LEGAL_FILE:
-            continue
-        for entry, entry_path in _validate_entries(doc, name, problems):
-            if select is not None and isinstance(entry, NationalProcedure) and not select.keeps(entry):
-                dropped.add(entry.id)
-                continue
+    names = {path: _display_name(path, root) for path in files}
+
+    def take(read: _FileRead) -> None:
+        nonlocal synonyms
+        problems.extend(read.problems)
+        synonyms = read.synonyms or synonyms
+        words.update(read.words)
+        readings.update(read.readings)
+        dropped.update(read.dropped)
+        for entry, entry_path, keys in read.entries:
             if entry.id in entries:
                 problems.append(Problem(
-                    name, doc.line(entry_path), entry.id, f"duplicate id (first defined at {where[entry.id]})"
+                    read.name, _Where(read.name, read.path, entry_path).line, entry.id,
+                    f"duplicate id (first defined at {where[entry.id]})",
                 ))
                 continue
             entries[entry.id] = entry
-            where[entry.id] = doc.where(name, entry_path)
-            _check_aliases(entry, doc, entry_path, name, alias_owner, problems)
-        if isinstance(doc.data, dict) and ALIASES_SECTION in doc.data:
-            overlays.append((doc, name))
+            where[entry.id] = _Where(read.name, read.path, entry_path)
+            _claim_aliases(entry, keys, read, alias_owner, problems)
+        if read.overlay is not None:
+            overlays.append((read.overlay, read.name))
+
+    # the synonyms first: the texts of every other file are read with them
+    for path in [p for p in files if p.name == SYNONYMS_FILE]:
+        take(_read_file(path, names[path], select, None))
+    rest = [p for p in files if p.name != SYNONYMS_FILE]
+    read_text = reader(synonyms) if reader is not None else None
+    big = sum(_size(path) for path in rest) >= PARALLEL_BYTES
+    for read in map_ordered(lambda path: _read_file(path, names[path], select, read_text), rest, parallel=big):
+        take(read)
     for doc, name in overlays:
-        _apply_overlay(doc, name, entries, alias_owner, problems, dropped)
+        _apply_overlay(doc, name, entries, alias_owner, problems, dropped, words)
     for entry_id, entry in entries.items():
         # a curated procedure is one with aliases; a national record may carry a few everyday
         # phrasings (aliases/) without being curated
@@ -464,7 +476,10 @@ def _load_knowledge(
     _line_maps.clear()
     if problems:
         raise KnowledgeError(problems)
-    return KnowledgeBase(entries=entries, synonyms=synonyms, files=tuple(str(f) for f in files))
+    kb = KnowledgeBase(
+        entries=entries, synonyms=synonyms, files=tuple(str(f) for f in files), words=frozenset(words)
+    )
+    return kb, readings
 
 
 def _is_national(path: Path, root: Path) -> bool:
@@ -482,35 +497,124 @@ def _display_name(path: Path, root: Path) -> str:
         return str(path)
 
 
-def _check_aliases(
-    entry: Entry,
-    doc: _Document,
-    entry_path: Path_,
-    name: str,
-    alias_owner: dict[str, tuple[str, _Where]],
-    problems: list[Problem],
-) -> None:
-    """Aliases (and titles) that fold to the same text must belong to one entry only.
+@dataclass
+class _FileRead:
+    """One file read, parsed and validated (by a worker process, for a large base)."""
+
+    name: str
+    path: Path
+    problems: list[Problem] = field(default_factory=list)
+    synonyms: Synonyms | None = None
+    # each entry, where it stands, and its texts that must be its own: (folded text, where)
+    entries: list[tuple[Entry, Path_, list[tuple[str, Path_]]]] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)  # national records the deployment does not serve
+    words: set[str] = field(default_factory=set)  # every word of the entries' titles and aliases, folded
+    readings: dict[str, Any] = field(default_factory=dict)  # each title and alias -> what a reader read
+    overlay: _Document | None = None  # an ``aliases:`` section, applied once every entry is known
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # reported when the file is read
+
+
+def _read_file(
+    path: Path, name: str, select: NationalSelection | None, read_text: Callable[[str], Any] | None
+) -> _FileRead:
+    """Read, parse and validate one file; what is wrong in it alone becomes its problems.
+    ``read_text``: what to read each title and alias with, if anything."""
+    read = _FileRead(name, path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            read.problems.append(Problem(
+                name, 1, None, f"file too large ({size:,} bytes; at most {MAX_FILE_BYTES:,})"
+            ))
+            return read
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        read.problems.append(Problem(name, 1, None, f"cannot read file: {exc}"))
+        return read
+    doc = _parse(text, name, read.problems, path)
+    del text
+    if doc is None or path.name == LEGAL_FILE:
+        return read
+    if path.name == SYNONYMS_FILE:
+        read.synonyms = _load_synonyms(doc, name, read.problems)
+        return read
+    for entry, entry_path in _validate_entries(doc, name, read.problems):
+        if select is not None and isinstance(entry, NationalProcedure) and not select.keeps(entry):
+            read.dropped.append(entry.id)
+            continue
+        keys = _alias_keys(entry, doc, entry_path, name, read.problems)
+        read.entries.append((entry, entry_path, keys))
+        for key in [key for key, _ in keys] if keys else [fold(entry.title)]:
+            read.words.update(key.split())
+    if isinstance(doc.data, dict) and ALIASES_SECTION in doc.data:
+        # only the section travels back; its lines are found in the file if a problem needs one
+        read.overlay = _Document({ALIASES_SECTION: doc.data[ALIASES_SECTION]}, doc.source, doc._text)
+    if read_text is not None:
+        for text in _texts_of(read):
+            if text not in read.readings:
+                read.readings[text] = read_text(text)
+    return read
+
+
+def _texts_of(read: _FileRead) -> Iterator[str]:
+    """The titles and aliases a file holds, its ``aliases:`` section's too."""
+    for entry, _, _ in read.entries:
+        yield entry.title
+        yield from entry.aliases
+    section = read.overlay.data[ALIASES_SECTION] if read.overlay is not None else None
+    if isinstance(section, dict):
+        for texts in section.values():
+            if isinstance(texts, list):
+                yield from (t.strip() for t in texts if isinstance(t, str))
+
+
+def _alias_keys(
+    entry: Entry, doc: _Document, entry_path: Path_, name: str, problems: list[Problem]
+) -> list[tuple[str, Path_]]:
+    """An entry's title and aliases folded, each with where it stands: texts that fold alike
+    must belong to one entry only.
 
     A national record's title is the official name: variants share it, and a curated entry that
     covers the record may use it as an alias, so it takes part in neither side of the check.
     """
     if isinstance(entry, NationalProcedure) and not entry.aliases:
-        return
+        return []
     texts = [(entry.title, (*entry_path, "title"))] + [
         (alias, (*entry_path, "aliases", i)) for i, alias in enumerate(entry.aliases)
     ]
+    keys = []
     for text, path in texts:
         key = fold(text)
-        if not key:
+        if key:
+            keys.append((key, path))
+        else:
             problems.append(Problem(name, doc.line(path), entry.id, f"alias '{text}' has no letters or digits"))
-            continue
+    return keys
+
+
+def _claim_aliases(
+    entry: Entry,
+    keys: list[tuple[str, Path_]],
+    read: _FileRead,
+    alias_owner: dict[str, tuple[str, _Where]],
+    problems: list[Problem],
+) -> None:
+    """Each folded text goes to the first entry that has it; another entry's is a problem."""
+    for key, path in keys:
         owner = alias_owner.get(key)
         if owner is None:
-            alias_owner[key] = (entry.id, doc.where(name, path))
+            alias_owner[key] = (entry.id, _Where(read.name, read.path, path))
         elif owner[0] != entry.id:
+            text = entry.title if path[-1] == "title" else entry.aliases[path[-1]]
             problems.append(Problem(
-                name, doc.line(path), entry.id, f"alias '{text}' is also an alias of '{owner[0]}' ({owner[1]})"
+                read.name, _Where(read.name, read.path, path).line, entry.id,
+                f"alias '{text}' is also an alias of '{owner[0]}' ({owner[1]})",
             ))
 
 
@@ -520,9 +624,11 @@ def _apply_overlay(
     entries: dict[str, Entry],
     alias_owner: dict[str, tuple[str, _Where]],
     problems: list[Problem],
-    dropped: set[str] = frozenset(),
+    dropped: set[str],
+    words: set[str],
 ) -> None:
-    """Add the aliases of an ``aliases:`` section to the entries they name."""
+    """Add the aliases of an ``aliases:`` section to the entries they name (and their folded
+    words to ``words``)."""
     section = doc.data[ALIASES_SECTION]
     if not isinstance(section, dict):
         problems.append(Problem(name, doc.line((ALIASES_SECTION,)), None, "'aliases' must map entry ids to lists"))
@@ -551,6 +657,7 @@ def _apply_overlay(
                 ))
             elif key:
                 alias_owner.setdefault(key, (entry.id, doc.where(name, path)))
+            words.update(key.split())
         new = [t.strip() for t in texts if fold(t) and t.strip() not in entry.aliases]
         entries[entry.id] = entry.model_copy(update={"aliases": [*entry.aliases, *new]})
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 import re
 from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import partial
 from typing import NamedTuple
 
 import numpy as np
@@ -15,16 +17,19 @@ from rapidfuzz import fuzz, process
 from knowledge.loader import KnowledgeBase
 from knowledge.normalize import (
     Analysis,
+    IndexReading,
     Vocabulary,
     analyse,
     expand,
     fold,
+    index_reading,
     is_syllable,
     untelex,
     without_words,
     written_forms,
 )
-from knowledge.schema import Entry, Fact, NationalProcedure, Procedure
+from knowledge.parallel import map_ordered
+from knowledge.schema import Entry, Fact, NationalProcedure, Procedure, Synonyms
 
 # How the final score (0-100) weighs its parts: the best single alias (weighted F1 of shared
 # words), the entry's coverage of the question's words, and plain string similarity.
@@ -110,6 +115,9 @@ ANCHOR_PAIRS = (8, 0.02)
 ANCHOR_WORDS = (6, 0.01)
 # Entries whose per-text index is kept in memory (most recently matched first), and term weights.
 TEXT_INDEX_KEPT = 8192
+# a base with this many titles and aliases reads them on every core (fewer read faster here than
+# workers start and send their readings back)
+PARALLEL_TEXTS = 50_000
 # learned aliases taught at once touching more entries than this rebuild the index once
 REBUILD_AFTER = 256
 WEIGHTS_KEPT = 200_000
@@ -211,6 +219,28 @@ class Ranked(NamedTuple):
     recall: float = 0.0  # how much of its best text the question names
 
 
+class _Readings:
+    """Texts' readings as they arrive, in the order of the texts."""
+
+    def __init__(
+        self, texts: list[str], readings: Iterator[IndexReading], known: Mapping[str, IndexReading]
+    ) -> None:
+        self._arriving = zip(texts, readings, strict=True)
+        self._known = known
+        self._arrived: dict[str, IndexReading] = {}
+
+    def get(self, text: str) -> IndexReading:
+        """A text's reading (waiting for it if it is not there yet)."""
+        found = self._known.get(text)
+        if found is not None:
+            return found
+        arrived = self._arrived
+        while text not in arrived:
+            text_read, found = next(self._arriving)
+            arrived[text_read] = found
+        return arrived[text]
+
+
 @dataclass(frozen=True)
 class _FactKeys:
     """What a reform fact names: a question naming something else is not about it."""
@@ -228,7 +258,11 @@ def terms_of(tokens: list[str] | tuple[str, ...]) -> list[str]:
 
 def vocabulary_of(kb: KnowledgeBase) -> Vocabulary:
     """Fold the base's synonyms into a vocabulary for ``analyse``."""
-    syn = kb.synonyms
+    return vocabulary_from(kb.synonyms)
+
+
+def vocabulary_from(syn: Synonyms) -> Vocabulary:
+    """Fold synonyms into a vocabulary for ``analyse``."""
     return Vocabulary.build(
         abbreviations=syn.abbreviations,
         phrases=syn.phrases,
@@ -252,11 +286,23 @@ class Matcher:
         kb: KnowledgeBase,
         thresholds: Thresholds | None = None,
         learned: dict[str, str] | None = None,
+        readings: Mapping[str, IndexReading] | None = None,
     ) -> None:
+        """``readings``: texts of the base already read by ``Matcher.reader`` (see
+        ``knowledge.loader.load_and_read``); the others are read here."""
         self.kb = kb
         self.thresholds = thresholds or Thresholds()
         self.vocab = vocabulary_of(kb)
+        # the base's own texts, read as written (on every core for a large base) while the
+        # words they use are gathered here
+        sources = [_sources(entry) for entry in kb.entries.values()]
+        readings = readings or {}
+        unread = list(dict.fromkeys(
+            text for texts in sources for text, _ in texts if text not in readings
+        ))
+        read = map_ordered(self._read, unread, parallel=len(unread) >= PARALLEL_TEXTS)
         self._syllables = _known_syllables(kb)
+        reading = _Readings(unread, read, readings).get
         self._syllable_buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
         for word in sorted(self._syllables):
             self._syllable_buckets[(word[0], len(word))].append(word)
@@ -272,10 +318,13 @@ class Matcher:
         curated_codes: dict[str, int] = {}
         self._usage: dict[int, int] = {}  # national position -> the portal's usage weight
         self._forms: dict[int, tuple[dict[str, frozenset], frozenset[str]]] = {}
+        postings: dict[str, list[int]] = defaultdict(list)
         for position, (entry_id, entry) in enumerate(kb.entries.items()):
             self._ids.append(entry_id)
             self._titles.append(entry.title)
-            self._texts.append(self._index_entry(position, entry))
+            self._texts.append(self._index_entry(position, entry, sources[position], reading))
+            for term in self._terms(position):  # meanwhile the next texts are read
+                postings[term].append(position)
             self._remember_forms(position, entry)
             if isinstance(entry, NationalProcedure):
                 national_codes[entry.code] = position
@@ -324,27 +373,38 @@ class Matcher:
         self._exact_before: dict[str, str | None] = {}
         for text, entry_id in (learned or {}).items():
             self._learn(entry_id, text)
-        self._build_index()
+        self._build_index(None if learned else postings)
 
     # -- building ---------------------------------------------------------------------------
 
-    def _index_entry(self, position: int, entry: Entry) -> list[str]:
-        """Normalise an entry's texts; remember exact texts and what a fact names."""
+    def _read(self, text: str) -> IndexReading:
+        """A title or alias read as a question would be, without typo correction: the base
+        spells its own words."""
+        return index_reading(text, self.vocab)
+
+    @staticmethod
+    def reader(synonyms: Synonyms) -> Callable[[str], IndexReading]:
+        """How a matcher over a base with these synonyms reads the base's texts."""
+        return partial(index_reading, vocab=vocabulary_from(synonyms))
+
+    def _index_entry(
+        self, position: int, entry: Entry, sources: list[tuple[str, bool]],
+        reading: Callable[[str], IndexReading],
+    ) -> list[str]:
+        """Index an entry's texts (``reading`` gives each text's); remember exact texts and what
+        a fact names."""
         texts: dict[str, None] = {}  # ordered and deduplicated in one pass: linear in the aliases
         places: set[str] = set()
         years: set[str] = set()
         indices: set[str] = set()
-        sources = [(entry.title, True), *((a, True) for a in entry.aliases)]
-        sources += [(t, False) for t in _extra_texts(entry)]
         for text, exact in sources:
-            analysis = self.analyse(text)
-            if not analysis.content:
+            key, named_places, named_years, named_indices = reading(text)
+            if not key:
                 continue
-            key = analysis.content_text
             texts.setdefault(key)
-            places |= analysis.localities
-            years |= analysis.years
-            indices |= analysis.indices
+            places |= named_places or set()
+            years |= named_years or set()
+            indices |= named_indices or set()
             if exact:
                 # texts of two entries may read alike once fillers go ("không giải thể công ty
                 # nữa" and "giải thể công ty"): the text written closest to it keeps the key
@@ -370,11 +430,13 @@ class Matcher:
         """Every index term of one entry."""
         return {term for text in self._texts[position] for term in terms_of(text.split())}
 
-    def _build_index(self) -> None:
-        postings: dict[str, list[int]] = defaultdict(list)
-        for position in range(len(self._texts)):
-            for term in self._terms(position):
-                postings[term].append(position)
+    def _build_index(self, postings: dict[str, list[int]] | None = None) -> None:
+        """The index over every entry's texts (``postings``: its terms' entries, if known)."""
+        if postings is None:
+            postings = defaultdict(list)
+            for position in range(len(self._texts)):
+                for term in self._terms(position):
+                    postings[term].append(position)
         # a term of one entry keeps a plain int: most word pairs are unique, arrays cost memory
         self._postings: dict[str, int | np.ndarray] = {
             t: p[0] if len(p) == 1 else np.array(p, dtype=np.int32) for t, p in postings.items()
@@ -1398,6 +1460,11 @@ def _strings(value: object) -> list[str]:
     return [str(value)] if isinstance(value, int | float) else []
 
 
+def _sources(entry: Entry) -> list[tuple[str, bool]]:
+    """The texts an entry is found by, each with whether the question may be it exactly."""
+    return [(entry.title, True), *((a, True) for a in entry.aliases), *((t, False) for t in _extra_texts(entry))]
+
+
 def _extra_texts(entry: Entry) -> list[str]:
     """Other texts that name an entry: a fact's place and period help it be found; so does each
     procedure a compound national title joins."""
@@ -1425,10 +1492,11 @@ def _title_parts(title: str) -> list[str]:
 
 def _known_syllables(kb: KnowledgeBase) -> frozenset[str]:
     """Every folded word the base and its synonyms use: typos are corrected towards these."""
-    words: set[str] = set()
-    for entry in kb.entries.values():
-        for text in (entry.title, *entry.aliases):
-            words.update(fold(text).split())
+    words: set[str] = set(kb.words)
+    if not kb.words:  # a base not from the loader
+        for entry in kb.entries.values():
+            for text in (entry.title, *entry.aliases):
+                words.update(fold(text).split())
     syn = kb.synonyms
     for key, value in (*syn.abbreviations.items(), *syn.phrases.items()):
         words.update(fold(key).split())

@@ -408,6 +408,40 @@ def analyse(
     text: str, vocab: Vocabulary, correct: Callable[[str], str] | None = None
 ) -> Analysis:
     """Fold, correct typos, expand and split a question into topic words, field cues, places, years."""
+    folded, tokens, content, fields, localities, indices, small, followup = _read(text, vocab, correct)
+    return Analysis(
+        folded=folded,
+        tokens=tuple(tokens),
+        content=tuple(content),
+        fields=tuple(fields),
+        localities=frozenset(localities),
+        years=_years(tokens),
+        indices=frozenset(indices),
+        small=tuple(small),
+        followup=followup,
+    )
+
+
+IndexReading = tuple[str, frozenset[str] | None, frozenset[str] | None, frozenset[str] | None]
+
+
+def index_reading(text: str, vocab: Vocabulary) -> IndexReading:
+    """What an index keeps of a title or alias, read as ``analyse`` reads a question: its topic
+    words as one string, and the places, years and indices it names (None for none). A plain
+    tuple: a large base's texts are read by worker processes, and this is what travels back."""
+    _, tokens, content, _, localities, indices, _, _ = _read(text, vocab, None)
+    return (" ".join(content), frozenset(localities) or None, _years(tokens) or None,
+            frozenset(indices) or None)
+
+
+def _years(tokens: list[str]) -> frozenset[str]:
+    return frozenset(t for t in tokens if len(t) == 4 and t.isdigit() and _YEAR.match(t))
+
+
+def _read(
+    text: str, vocab: Vocabulary, correct: Callable[[str], str] | None
+) -> tuple[str, list[str], list[str], list[str], set[str], set[str], list[str], bool]:
+    """The parts of an analysis, in the order of ``Analysis`` (without the years)."""
     if _AGE_HINT.search(text):
         text = _AGE.sub(r"\1 tuổi", text)  # "ba em 80t" is eighty years old
     folded = fold(text)
@@ -463,18 +497,7 @@ def analyse(
         name = _tail_field(all_words[max(start, end - 2) :], vocab)
         if name is not None and name not in fields:
             fields.append(name)
-    years = frozenset(t for t in tokens if len(t) == 4 and t.isdigit() and _YEAR.match(t))
-    return Analysis(
-        folded=folded,
-        tokens=tuple(tokens),
-        content=tuple(content),
-        fields=tuple(fields),
-        localities=frozenset(localities),
-        years=years,
-        indices=frozenset(indices),
-        small=tuple(small),
-        followup=followup,
-    )
+    return folded, tokens, content, fields, localities, indices, small, followup
 
 
 def without_words(analysis: Analysis, phrases: frozenset[tuple[str, ...]]) -> Analysis:
