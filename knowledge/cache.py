@@ -99,8 +99,8 @@ def load_indexed(
     with paused_gc():
         kb, matcher = _load_indexed(root, cache_dir, select, write_behind)
     # the base and its index live as long as the process: keep them out of every collection,
-    # so that the running bot's passes stay short
-    gc.collect()
+    # so that the running bot's passes stay short. (No full pass first: at 50,000 entries it
+    # took 0.64 s to find 5 objects, the loading leaves next to no cycles behind.)
     gc.freeze()
     return kb, matcher
 

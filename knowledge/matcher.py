@@ -444,8 +444,9 @@ class Matcher:
         self._total = max(len(self._texts), 1)
         # a term in more entries than this does not pick candidates (see COMMON_SHARE)
         self._crowded = max(COMMON_SHARE * len(self._texts), COMMON_MIN)
-        idfs = [self._idf_of(t) for t in self._postings]
-        self._unknown_idf = float(np.median(idfs)) if idfs else 1.0
+        # the median idf of the known terms (as ``_idf_of`` gives each), at once
+        frequencies = np.fromiter((len(p) for p in postings.values()), dtype=np.float64, count=len(postings))
+        self._unknown_idf = float(np.median(np.log(1 + self._total / frequencies))) if len(postings) else 1.0
         # per entry, built when the entry is first a candidate: each text's total weight
         # (the recall denominator) and which of its texts hold each term
         self._text_index: OrderedDict[int, tuple[tuple[float, ...], dict[str, tuple[int, ...]]]] = (

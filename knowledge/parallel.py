@@ -19,7 +19,7 @@ from typing import TypeVar
 T = TypeVar("T")
 R = TypeVar("R")
 
-CHUNKS_PER_WORKER = 4
+CHUNKS_PER_WORKER = 16  # small shares: a worker left with the last one keeps the others waiting little
 MAX_WORKERS = 8
 
 # what forked workers run: set just before the pool forks, cleared after
