@@ -55,6 +55,9 @@ RARE_PAIR = 24
 # … and at most this many curated entries beside the pool (a story's, or those tied at its end)
 CURATED_KEPT = 8
 PAIR_PICK = 4.0
+# an entry alone near the answer threshold is answered when it holds this many of the question's
+# words ("gia vang" shares only "vàng", folded like the "vắng" of "tạm vắng")
+ALONE_WORDS = 2
 AMBIGUOUS_GAP = 12.0
 # Reform facts listed when a question's year or index matches none of a place's.
 AVAILABLE_SHOWN = 6
@@ -159,6 +162,9 @@ class Thresholds:
     related: float = 30.0  # below suggestions, still shown beside a "not found" as the nearest
     clear_floor: float = 36.0  # a curated entry this far ahead of every rival is answered
     clear_margin: float = 8.0
+    # a short question that fits one entry, with no other worth offering beside it, is answered
+    # from this score (an entry alone is not a choice the asker has to make)
+    alone: float = 44.0
     # two official records this close fit the question equally: ask which one is meant
     tie: float = 2.0
     long_floor: float = 34.0  # the same in a long message, whose story dilutes every score
@@ -1048,6 +1054,10 @@ class Matcher:
             and self._position[best_id] not in self._usage
             and len(ranked) > 1 and self._position[ranked[1].entry_id] in self._usage
         ) or (
+            len(analysis.content) <= LONG_WORDS and best >= t.alone and second < t.suggest
+            and self._position[best_id] not in self._facts  # a figure must fit exactly
+            and self._shared_words(analysis, best_id) >= ALONE_WORDS
+        ) or (
             # a story dilutes every score: in a long message a curated entry far ahead of
             # every other candidate is what it asks about
             len(analysis.content) > LONG_WORDS and best >= t.long_floor and best - second >= t.long_margin
@@ -1073,6 +1083,11 @@ class Matcher:
             Outcome.not_found, text, normalized, None, field_name, round(best, 1),
             tuple(s for s in suggestions if s.score >= t.related),
         )
+
+    def _shared_words(self, analysis: Analysis, entry_id: str) -> int:
+        """How many of the question's topic words an entry's texts hold."""
+        held = {word for text in self._texts[self._position[entry_id]] for word in text.split()}
+        return len(held.intersection(analysis.content))
 
     def _exact_owner(self, key: str) -> str | None:
         """The entry a text names exactly (a curated entry for the records it covers), or None

@@ -261,3 +261,23 @@ def test_indexing_is_linear_in_one_entrys_aliases(small_kb):
     assert _CountingText.compared <= 4 * many  # a list membership test would make ~many²/2
     assert len(matcher._texts[matcher._position["khai-sinh"]]) == many + 1
     assert matcher.match("khai sinh mau 17").entry.id == "khai-sinh"
+
+
+def test_an_entry_alone_near_the_threshold_is_answered_only_when_it_holds_the_questions_words(
+    real_matcher, monkeypatch
+):
+    from dataclasses import replace
+
+    # scores moved so that each question falls between the "alone" score and the answer score
+    banknote = "tien giay bi rach doi o dau"  # one record fits; no other is worth offering
+    assert real_matcher.match(banknote).entry.id == "tthc-2-001077"
+    # (the nearest rival scores 37.3)
+    monkeypatch.setattr(real_matcher, "thresholds", replace(real_matcher.thresholds, answer=70.0, alone=55.0, suggest=38.0))
+    result = real_matcher.match(banknote)
+    assert result.outcome is Outcome.answer and result.entry.id == "tthc-2-001077"
+    # "giá vàng" shares one word with "tạm vắng" once folded: offered at most, never answered
+    monkeypatch.setattr(real_matcher, "thresholds", replace(real_matcher.thresholds, answer=50.0, alone=40.0))
+    assert real_matcher.match("gia vang hom nay bao nhieu").outcome is not Outcome.answer
+    # with a rival worth offering, a choice stays the asker's
+    monkeypatch.setattr(real_matcher, "thresholds", replace(real_matcher.thresholds, answer=70.0, alone=55.0, suggest=36.0))
+    assert real_matcher.match(banknote).outcome is not Outcome.answer
