@@ -58,6 +58,9 @@ PAIR_PICK = 4.0
 # an entry alone near the answer threshold is answered when it holds this many of the question's
 # words ("gia vang" shares only "vàng", folded like the "vắng" of "tạm vắng")
 ALONE_WORDS = 2
+# … in a base this large: among a hundred entries, having no rival says little (the curated
+# entries alone refused 89.3% of the questions they must refuse with the rule, 93.2% without)
+ALONE_AMONG = 1000
 AMBIGUOUS_GAP = 12.0
 # Reform facts listed when a question's year or index matches none of a place's.
 AVAILABLE_SHOWN = 6
@@ -1055,6 +1058,7 @@ class Matcher:
             and len(ranked) > 1 and self._position[ranked[1].entry_id] in self._usage
         ) or (
             len(analysis.content) <= LONG_WORDS and best >= t.alone and second < t.suggest
+            and len(self._ids) >= ALONE_AMONG
             and self._position[best_id] not in self._facts  # a figure must fit exactly
             and self._shared_words(analysis, best_id) >= ALONE_WORDS
         ) or (
