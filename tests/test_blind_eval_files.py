@@ -44,6 +44,17 @@ MINIMUM4 = {
     "top100.yaml": ("top100", 60),
     "smalltalk.yaml": ("smalltalk", 12),
 }
+# a fifth batch, by two more writers (the Centre and the Mekong delta; young city people)
+BLIND5 = Path(__file__).parent / "eval" / "blind5"
+MINIMUM5 = {
+    "plain.yaml": ("plain", 20),
+    "teencode.yaml": ("teencode", 80),
+    "long.yaml": ("long", 60),
+    "conversations.yaml": ("followup", 30),
+    "near_miss.yaml": ("near_miss", 80),
+    "top100.yaml": ("top100", 60),
+    "smalltalk.yaml": ("smalltalk", 12),
+}
 FIELDS = {
     "documents",
     "processing_time",
@@ -69,7 +80,7 @@ MINIMUM = {
 }
 BATCHES = {
     "blind": (BLIND, MINIMUM), "blind2": (BLIND2, MINIMUM2), "blind3": (BLIND3, MINIMUM3),
-    "blind4": (BLIND4, MINIMUM4),
+    "blind4": (BLIND4, MINIMUM4), "blind5": (BLIND5, MINIMUM5),
 }
 CASES = [(batch, name) for batch, (_, minimum) in BATCHES.items() for name in sorted(minimum)]
 
