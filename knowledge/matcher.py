@@ -24,6 +24,7 @@ from knowledge.normalize import (
     fold,
     index_reading,
     is_syllable,
+    marks_of,
     untelex,
     without_words,
     written_forms,
@@ -605,20 +606,30 @@ class Matcher:
         }
 
     def _contrast_table(self, kb: KnowledgeBase) -> dict[tuple[str, ...], tuple[str, str]]:
-        """Folded, expanded phrase -> (group, kind) for every contrast the synonyms name."""
+        """Folded, expanded phrase -> (group, kind) for every contrast the synonyms name; and
+        (``_contrast_marks``) how each phrase written as its own words writes them."""
         table: dict[tuple[str, ...], tuple[str, str]] = {}
+        self._contrast_marks: dict[tuple[str, ...], set[tuple[tuple[str, ...], ...]]] = defaultdict(set)
         for group, kinds in kb.synonyms.contrasts.items():
             for kind, phrases in kinds.items():
                 for phrase in phrases:
                     words = tuple(self.analyse(phrase).content)
                     if words and len(words) == len(expand(fold(phrase).split(), self.vocab)):
                         table[words] = (group, kind)
+                        if words == tuple(fold(phrase).split()) and not phrase.isascii():
+                            self._contrast_marks[words].add(tuple(marks_of(w) for w in phrase.split()))
                     # else a word of it reads as a filler ("thi" as "thì" in "dự thi", "bác" in
                     # "bác sĩ"): what is left would name the kind in unrelated texts
         return table
 
-    def _kinds_in(self, texts: list[tuple[str, ...]]) -> dict[str, frozenset[str]]:
-        """Which kinds of each contrast group some texts name."""
+    def _kinds_in(
+        self, texts: list[tuple[str, ...]],
+        written: tuple[dict[str, frozenset], frozenset[str]] | None = None,
+    ) -> dict[str, frozenset[str]]:
+        """Which kinds of each contrast group some texts name. ``written``: how the texts write
+        their words (folded word -> diacritics, and words written bare); a phrase whose words
+        they write otherwise is other words folded alike ("hoạt động của" is not "đóng cửa",
+        "nhà thuê" is not "thuế")."""
         found: dict[str, set[str]] = defaultdict(set)
         if not self._contrasts:
             return {}
@@ -629,15 +640,33 @@ class Matcher:
                 if words[i] not in first:
                     continue
                 for size in range(1, min(longest, len(words) - i) + 1):
-                    hit = self._contrasts.get(words[i : i + size])
-                    if hit is not None:
+                    key = words[i : i + size]
+                    hit = self._contrasts.get(key)
+                    if hit is not None and not (written and self._written_otherwise(key, written)):
                         found[hit[0]].add(hit[1])
         return {group: frozenset(kinds) for group, kinds in found.items()}
+
+    def _written_otherwise(
+        self, key: tuple[str, ...], written: tuple[dict[str, frozenset], frozenset[str]]
+    ) -> bool:
+        """Whether a text writes some word of a contrast phrase only with other diacritics."""
+        spellings = self._contrast_marks.get(key)
+        if not spellings:
+            return False
+        forms, bare = written
+        return all(
+            any(
+                word in forms and word not in bare and () not in forms[word] and marks not in forms[word]
+                for word, marks in zip(key, spelling, strict=True)
+            )
+            for spelling in spellings
+        )
 
     def _entry_kinds(self, position: int) -> dict[str, frozenset[str]]:
         kinds = self._kinds.get(position)
         if kinds is None:
-            kinds = self._kinds_in([tuple(t.split()) for t in self._texts[position]]) or _NO_KINDS
+            texts = [tuple(t.split()) for t in self._texts[position]]
+            kinds = self._kinds_in(texts, self._forms_of(position)) or _NO_KINDS
             self._kinds[position] = kinds  # most entries name none: one shared empty map
         return kinds
 
@@ -1210,7 +1239,7 @@ class Matcher:
         ranked: list[Ranked] = []
         asked = set(matched)
         # a story names many things; only a question's own kinds rule entries out
-        kinds = self._kinds_in([analysis.content]) if story == 1.0 else {}
+        kinds = self._kinds_in([analysis.content], (written or {}, frozenset())) if story == 1.0 else {}
         for position in hit.tolist():
             if not self._compatible(position, analysis, kinds, story=story < 1):
                 continue

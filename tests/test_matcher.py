@@ -281,3 +281,17 @@ def test_an_entry_alone_near_the_threshold_is_answered_only_when_it_holds_the_qu
     # with a rival worth offering, a choice stays the asker's
     monkeypatch.setattr(real_matcher, "thresholds", replace(real_matcher.thresholds, answer=70.0, alone=55.0, suggest=36.0))
     assert real_matcher.match(banknote).outcome is not Outcome.answer
+
+
+def test_a_contrast_phrase_is_not_read_where_its_folded_form_stands_for_other_words(real_matcher):
+    from knowledge.normalize import written_forms
+
+    # "hoạt động của" folds like "đóng cửa": the record is not about closing down
+    position = next(i for i, t in enumerate(real_matcher._titles) if "hoạt động của" in t.lower()
+                    and "đóng cửa" not in t.lower() and "chấm dứt" not in t.lower() and "giải thể" not in t.lower())
+    assert "ending" not in real_matcher._entry_kinds(position).get("lifecycle", ())
+    # "thuê nhà" (renting) typed with its marks is not "thuế" (tax); typed bare it may be either
+    question = "thuê nhà ở trọ đăng ký tạm trú"
+    content = [real_matcher.analyse(question).content]
+    assert "duty" not in real_matcher._kinds_in(content, (written_forms(question)[0], frozenset()))
+    assert real_matcher._kinds_in(content).get("duty") == frozenset({"tax"})
