@@ -102,7 +102,11 @@ _WANTS = re.compile(
     re.IGNORECASE,
 )
 # A yes-or-no question ("có cần khám sức khỏe không", "phải mang theo ảnh ko").
-_YES_NO = re.compile(r"\b(can|phai|duoc|dc|bat buoc)\b.*\b(khong|ko|k|hok|hong|chua|ha|nhi|chu)$")
+_YES_NO = re.compile(
+    r"\b(can|phai|duoc|dc|bat buoc)\b.*\b(khong|ko|k|hok|hong|chua|ha|nhi|chu)$"
+    # … or one asking what it needs: "cần tài khoản gì", "phải ký những gì"
+    r"|\b(can|phai)\b.*\b(gi|j)$"
+)
 # A short question about the last answer: at most this many topic words, answered from the
 # field holding them when nothing else fits it well; the fields looked through, in order.
 BODY_WORDS = 6
