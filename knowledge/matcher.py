@@ -173,6 +173,7 @@ class Thresholds:
     # a short question that fits one entry, with no other worth offering beside it, is answered
     # from this score (an entry alone is not a choice the asker has to make)
     alone: float = 44.0
+    alone_named: float = 40.0  # … from this score when the question holds one of its texts whole
     # two official records this close fit the question equally: ask which one is meant
     tie: float = 2.0
     long_floor: float = 34.0  # the same in a long message, whose story dilutes every score
@@ -1090,10 +1091,15 @@ class Matcher:
             and self._position[best_id] not in self._usage
             and len(ranked) > 1 and self._position[ranked[1].entry_id] in self._usage
         ) or (
-            len(analysis.content) <= LONG_WORDS and best >= t.alone and second < t.suggest
+            len(analysis.content) <= LONG_WORDS and second < t.suggest
             and len(self._ids) >= ALONE_AMONG
             and self._position[best_id] not in self._facts  # a figure must fit exactly
             and self._shared_words(analysis, best_id) >= ALONE_WORDS
+            and (
+                best >= t.alone
+                # … or a little lower when the question holds one of its texts whole
+                or best >= t.alone_named and self._named_in(self._position[best_id], f" {normalized} ")[0]
+            )
         ) or (
             # a story dilutes every score: in a long message a curated entry far ahead of
             # every other candidate is what it asks about
