@@ -295,3 +295,10 @@ def test_a_contrast_phrase_is_not_read_where_its_folded_form_stands_for_other_wo
     content = [real_matcher.analyse(question).content]
     assert "duty" not in real_matcher._kinds_in(content, (written_forms(question)[0], frozenset()))
     assert real_matcher._kinds_in(content).get("duty") == frozenset({"tax"})
+
+
+def test_an_entry_alone_whose_name_the_question_holds_is_answered_a_little_earlier(real_matcher):
+    # the story words weigh the score down (42.5); the record's own name stands in the question
+    result = real_matcher.match("ban be o que len choi ngu lai nha minh may dem thi thong bao luu tru the nao")
+    assert result.outcome is Outcome.answer and result.entry.id == "tthc-2-001159"
+    assert result.score < real_matcher.thresholds.alone
