@@ -905,6 +905,15 @@ class Matcher:
             # "hộ chiếu nộp trên dịch vụ công được không": how it can be submitted
             result = replace(result, field="channels")
         if (
+            prior is not None and result.outcome is Outcome.suggest and not long
+            and (asks_part or plain is not analysis)
+            and result.suggestions and result.suggestions[0].entry_id == prior.id
+        ):
+            # "làm online hết được hông, xe lắp ráp trong nước": what it would be offered first is
+            # the entry just answered, so it is about that entry
+            asked = field_name if plain is analysis else "channels"
+            return self._followup(text, normalized, prior, asked or context.field)
+        if (
             prior is not None and topic and result.score < self.thresholds.body_followup
             and len(analysis.content) <= BODY_WORDS
             and (asks_part or _YES_NO.search(analysis.folded))

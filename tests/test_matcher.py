@@ -302,3 +302,14 @@ def test_an_entry_alone_whose_name_the_question_holds_is_answered_a_little_earli
     result = real_matcher.match("ban be o que len choi ngu lai nha minh may dem thi thong bao luu tru the nao")
     assert result.outcome is Outcome.answer and result.entry.id == "tthc-2-001159"
     assert result.score < real_matcher.thresholds.alone
+
+
+def test_a_message_that_would_be_offered_the_entry_just_answered_is_about_that_entry(real_matcher):
+    from knowledge.matcher import Context
+
+    question = "lam online het tren dien thoai duoc hong, xe Honda lap rap trong nuoc"
+    alone = real_matcher.match(question)
+    assert alone.outcome is Outcome.suggest and alone.suggestions[0].entry_id == "dang-ky-xe"
+    result = real_matcher.match(question, context=Context("dang-ky-xe", "documents"))
+    assert result.outcome is Outcome.answer and result.entry.id == "dang-ky-xe"
+    assert result.field == "channels"
