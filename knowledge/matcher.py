@@ -118,6 +118,12 @@ _QUOTED = re.compile(r"[“\"«]([^”\"»]+)[”\"»]")
 QUOTED_WORDS = 2
 # How much a word of a long message that the entry does not share counts against it.
 OTHER = 0.5
+# An official record changing what is registered ("Đăng ký thay đổi nội dung …", "Thủ tục thay đổi
+# người thực hiện …") gives up these points to the others when the question names no change
+CHANGE_UNSAID = 6.0
+CHANGE_TITLES = ("thay doi", "dky thay doi", "thong bao thay doi", "dieu chinh", "sua doi")
+CHANGE_WORDS = frozenset({"thay", "doi", "sua", "chinh", "chuyen", "tang", "giam", "them"})  # … "bổ sung", "cập nhật"
+CHANGE_PHRASES = (" bo sung ", " cap nhat ")
 STORY = 0.1
 # An entry's anchors: terms in this share of its texts (or its title) that few entries use;
 # a word pair counts when at most ANCHOR_PAIRS of the base holds it, a lone word ANCHOR_WORDS.
@@ -380,6 +386,7 @@ class Matcher:
             for kind, spec in kb.synonyms.variants.items()
         ]
         self._kinds: dict[int, dict[str, frozenset[str]]] = {}
+        self._change_titles: dict[int, bool] = {}
         self._learned: dict[str, str] = {}
         self._learned_raw: dict[str, str] = {}
         self._learned_added: set[tuple[str, str]] = set()
@@ -1257,6 +1264,9 @@ class Matcher:
 
         ranked: list[Ranked] = []
         asked = set(matched)
+        says_change = not CHANGE_WORDS.isdisjoint(analysis.content) or any(
+            phrase in padded for phrase in CHANGE_PHRASES
+        )
         # a story names many things; only a question's own kinds rule entries out
         kinds = self._kinds_in([analysis.content], (written or {}, frozenset())) if story == 1.0 else {}
         for position in hit.tolist():
@@ -1306,6 +1316,10 @@ class Matcher:
                 # entry that fits as well; between records, the more used one comes first
                 score += USAGE_PRIOR * math.log1p(self._usage[position]) / self._usage_scale
                 score -= NATIONAL_PRIOR
+                if not says_change and self._changes(position):
+                    # a record that changes what is registered, for a question that names no
+                    # change ("xin trợ giúp pháp lý" is not "thay đổi người thực hiện …")
+                    score -= CHANGE_UNSAID
             overlap = (round(best_precision, 6), round(coverage, 6))
             owner = self._covered_by.get(position, position)
             ranked.append(Ranked(self._ids[owner], score, overlap, best_recall))
@@ -1317,6 +1331,14 @@ class Matcher:
                 seen.add(item.entry_id)
                 unique.append(item)
         return unique
+
+    def _changes(self, position: int) -> bool:
+        """Whether an official record's title is a change to what is registered."""
+        found = self._change_titles.get(position)
+        if found is None:
+            title = self._texts[position][0] if self._texts[position] else ""
+            found = self._change_titles[position] = title.startswith(CHANGE_TITLES)
+        return found
 
     def _curated_positions(self) -> np.ndarray:
         """The positions of the curated procedures (neither official records nor reform facts)."""

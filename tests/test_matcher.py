@@ -313,3 +313,13 @@ def test_a_message_that_would_be_offered_the_entry_just_answered_is_about_that_e
     result = real_matcher.match(question, context=Context("dang-ky-xe", "documents"))
     assert result.outcome is Outcome.answer and result.entry.id == "dang-ky-xe"
     assert result.field == "channels"
+
+
+def test_a_record_changing_what_is_registered_yields_when_no_change_is_asked(real_matcher):
+    # legal aid asked for is not a change of the person giving it
+    asked = real_matcher.match("nguoi ngheo xin luat su tro giup phap ly mien phi")
+    offered = [s.entry_id for s in asked.suggestions] if asked.entry is None else [asked.entry.id]
+    assert offered[0] == "tthc-2-000829"
+    # … and a change asked for still finds the change
+    assert real_matcher.match("muon doi luat su tro giup phap ly khac").entry.id == "tthc-2-001687"
+    assert real_matcher.match("tang von dieu le cong ty").entry.id == "tthc-2-002009"
