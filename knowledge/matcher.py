@@ -179,7 +179,8 @@ class Thresholds:
     # a short question that fits one entry, with no other worth offering beside it, is answered
     # from this score (an entry alone is not a choice the asker has to make)
     alone: float = 44.0
-    alone_named: float = 40.0  # … from this score when the question holds one of its texts whole
+    # … from this score when it is a curated entry or the question holds one of its texts whole
+    alone_named: float = 40.0
     # two official records this close fit the question equally: ask which one is meant
     tie: float = 2.0
     long_floor: float = 34.0  # the same in a long message, whose story dilutes every score
@@ -1113,8 +1114,12 @@ class Matcher:
             and self._shared_words(analysis, best_id) >= ALONE_WORDS
             and (
                 best >= t.alone
-                # … or a little lower when the question holds one of its texts whole
-                or best >= t.alone_named and self._named_in(self._position[best_id], f" {normalized} ")[0]
+                # … or a little lower for a curated entry (written for how people ask), or when
+                # the question holds one of its texts whole
+                or best >= t.alone_named and (
+                    self._position[best_id] not in self._usage
+                    or self._named_in(self._position[best_id], f" {normalized} ")[0]
+                )
             )
         ) or (
             # a story dilutes every score: in a long message a curated entry far ahead of
