@@ -258,13 +258,18 @@ def test_context_is_stored_per_chat_and_expires_after_30_minutes():
         ("phúc khảo bài thi tốt nghiệp cấp 3 ở đâu", "ban-sao-van-bang"),  # copies, not marks
         ("hợp pháp hóa lãnh sự bằng đại học để đi làm ở Hàn Quốc", "ban-sao-van-bang"),
         ("xin xác định mức độ khuyết tật cho bố ở đâu", "tro-cap-xa-hoi"),  # not the allowance
-        ("bằng lái bị rách nát đổi ở đâu", "tthc-2-001077"),  # a licence, not a torn banknote
     ],
 )
 def test_another_kind_of_the_same_thing_is_not_that_entry(real_matcher, question, not_this):
     result = real_matcher.match(question)
     assert result.entry is None or result.entry.id != not_this
     assert result.outcome is not Outcome.answer
+
+
+def test_a_torn_licence_is_exchanged_as_a_licence_not_as_a_banknote(real_matcher):
+    result = real_matcher.match("bằng lái bị rách nát đổi ở đâu")
+    assert result.outcome is Outcome.answer and result.entry.id == "giay-phep-lai-xe"
+    assert result.field == "agency"
 
 
 def test_the_kind_named_picks_the_entry(real_matcher):
