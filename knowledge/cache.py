@@ -109,8 +109,7 @@ def _load_indexed(
     root: Path, cache_dir: Path | str | None, select: NationalSelection | None, write_behind: bool
 ) -> tuple[KnowledgeBase, Matcher]:
     if cache_dir is None:
-        kb, readings = load_and_read(root, Matcher.reader, select)
-        return kb, Matcher(kb, readings=readings)
+        return _build(root, select)
     wait_for_cache()  # a cache this process began writing is nearly there: cheaper than building
     key = fingerprint(root, select)
     index_path = Path(cache_dir) / f"knowledge-{key}.pickle"
@@ -123,14 +122,18 @@ def _load_indexed(
             return kb, matcher
         except Exception:  # a damaged or foreign cache file: rebuild it
             log.warning("ignoring unreadable knowledge cache %s", index_path)
-    kb, readings = load_and_read(root, Matcher.reader, select)
-    matcher = Matcher(kb, readings=readings)
-    del readings
+    kb, matcher = _build(root, select)
     if write_behind and can_fork():
         _write_behind(index_path, entries_path, kb, matcher)
     else:
         _try_write_cache(index_path, entries_path, kb, matcher)
     return kb, matcher
+
+
+def _build(root: Path, select: NationalSelection | None) -> tuple[KnowledgeBase, Matcher]:
+    """The base from its YAML files and its matcher, the texts read once, as the files load."""
+    kb, readings = load_and_read(root, Matcher.reader, select)
+    return kb, Matcher(kb, readings=readings)
 
 
 def _try_write_cache(index_path: Path, entries_path: Path, kb: KnowledgeBase, matcher: Matcher) -> None:
@@ -172,10 +175,7 @@ def _reap(pid: int) -> None:
 def wait_for_cache() -> None:
     """Wait until every cache being written by a child process is written."""
     for pid in list(_writers):
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, 0)
-        with contextlib.suppress(ValueError):
-            _writers.remove(pid)
+        _reap(pid)
 
 
 def _write_cache(index_path: Path, entries_path: Path, kb: KnowledgeBase, matcher: Matcher) -> None:

@@ -387,7 +387,6 @@ class Matcher:
             for kind, spec in kb.synonyms.variants.items()
         ]
         self._kinds: dict[int, dict[str, frozenset[str]]] = {}
-        self._change_titles: dict[int, bool] = {}
         self._learned: dict[str, str] = {}
         self._learned_raw: dict[str, str] = {}
         self._learned_added: set[tuple[str, str]] = set()
@@ -1339,11 +1338,8 @@ class Matcher:
 
     def _changes(self, position: int) -> bool:
         """Whether an official record's title is a change to what is registered."""
-        found = self._change_titles.get(position)
-        if found is None:
-            title = self._texts[position][0] if self._texts[position] else ""
-            found = self._change_titles[position] = title.startswith(CHANGE_TITLES)
-        return found
+        texts = self._texts[position]
+        return bool(texts) and texts[0].startswith(CHANGE_TITLES)
 
     def _curated_positions(self) -> np.ndarray:
         """The positions of the curated procedures (neither official records nor reform facts)."""
