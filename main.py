@@ -214,7 +214,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             print(line)
     sets = [
         (f"{batch} {name}", root / batch / name)
-        for batch in ("blind", "blind2", "blind3", "blind4", "blind5") for name in ("dev", "holdout")
+        for batch in ("blind", "blind2", "blind3", "blind4", "blind5", "blind6") for name in ("dev", "holdout")
     ]
     for title, folder in sets:
         questions, conversations = load_category_files(folder)

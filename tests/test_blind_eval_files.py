@@ -55,6 +55,18 @@ MINIMUM5 = {
     "top100.yaml": ("top100", 60),
     "smalltalk.yaml": ("smalltalk", 12),
 }
+# a sixth batch (the North, many working away from home; the Southeast and the Central Highlands)
+BLIND6 = Path(__file__).parent / "eval" / "blind6"
+MINIMUM6 = {
+    "plain.yaml": ("plain", 20),
+    "teencode.yaml": ("teencode", 80),
+    "long.yaml": ("long", 60),
+    "conversations.yaml": ("followup", 30),
+    "near_miss.yaml": ("near_miss", 80),
+    "top100.yaml": ("top100", 60),
+    "facts.yaml": ("facts", 15),
+    "smalltalk.yaml": ("smalltalk", 12),
+}
 FIELDS = {
     "documents",
     "processing_time",
@@ -80,7 +92,7 @@ MINIMUM = {
 }
 BATCHES = {
     "blind": (BLIND, MINIMUM), "blind2": (BLIND2, MINIMUM2), "blind3": (BLIND3, MINIMUM3),
-    "blind4": (BLIND4, MINIMUM4), "blind5": (BLIND5, MINIMUM5),
+    "blind4": (BLIND4, MINIMUM4), "blind5": (BLIND5, MINIMUM5), "blind6": (BLIND6, MINIMUM6),
 }
 CASES = [(batch, name) for batch, (_, minimum) in BATCHES.items() for name in sorted(minimum)]
 
