@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import heapq
 import re
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterator, Mapping
@@ -371,10 +372,10 @@ class Matcher:
             and any(f" {c} " in f" {self._texts[position][0]} " for c in channels)
         )
         # place or index -> the facts naming it, for saying what figures the base holds
-        self._facts_naming: dict[str, list[int]] = defaultdict(list)
+        self._facts_naming: dict[str, set[int]] = defaultdict(set)
         for position, keys in self._facts.items():
             for key in keys.places | keys.indices:
-                self._facts_naming[key].append(position)
+                self._facts_naming[key].add(position)
         self._contrasts = self._contrast_table(kb)
         self._contrast_first = frozenset(k[0] for k in self._contrasts)
         # kind -> (ask when unsaid, [(name, title phrases longest first, asked phrases)])
@@ -1171,19 +1172,20 @@ class Matcher:
         available: list[Entry] = []
         # a story names where things happened; only one naming an index asks for a figure
         story = len(analysis.content) > LONG_WORDS and not analysis.indices
-        if (analysis.localities or analysis.indices) and not story:
-            named = analysis.localities or analysis.indices
-            positions = sorted({p for key in named for p in self._facts_naming.get(key, ())})
-            for position in positions:
-                keys = self._facts[position]
-                if analysis.localities and not analysis.localities & keys.places:
-                    continue
-                if analysis.indices and not analysis.indices & keys.indices:
-                    continue
-                if analysis.localities and analysis.indices or analysis.years:
-                    available.append(self.kb.entries[self._ids[position]])
-                    if len(available) == AVAILABLE_SHOWN:
-                        break
+        asks_figure = analysis.localities and analysis.indices or analysis.years
+        if (analysis.localities or analysis.indices) and asks_figure and not story:
+            # the facts naming one of its places and one of its indices (each that it names):
+            # the smaller sets are met first, so a place of thousands of figures costs little
+            wanted = [
+                self._facts_naming.get(next(iter(named)), set()) if len(named) == 1
+                else set().union(*(self._facts_naming.get(key, ()) for key in named))
+                for named in (analysis.localities, analysis.indices) if named
+            ]
+            found = set.intersection(*wanted) if len(wanted) > 1 else wanted[0]
+            available = [
+                self.kb.entries[self._ids[position]]
+                for position in heapq.nsmallest(AVAILABLE_SHOWN, found)
+            ]
         return MatchResult(
             Outcome.not_found, text, analysis.content_text, None, field_name,
             reason=NO_FACT if available else None, available=tuple(available),
