@@ -341,3 +341,9 @@ def test_small_talk_is_told_from_a_question_by_its_letters(real_matcher, message
 def test_small_talk_beside_a_part_asked_is_a_follow_up(real_matcher):
     result = real_matcher.match("cảm ơn nhé, nộp ở đâu", context=CAN_CUOC)
     assert result.outcome is Outcome.answer and (result.entry.id, result.field) == ("can-cuoc", "agency")
+
+
+@pytest.mark.parametrize("message", ["mất bao nhiêu ngày", "mat bao nhieu thoi gian vay", "mất mấy hôm"])
+def test_the_time_asked_with_mat_is_the_processing_time_of_the_last_answer(real_matcher, message):
+    result = real_matcher.match(message, context=CAN_CUOC)
+    assert result.outcome is Outcome.answer and (result.entry.id, result.field) == ("can-cuoc", "processing_time")

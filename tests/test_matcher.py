@@ -323,3 +323,11 @@ def test_a_record_changing_what_is_registered_yields_when_no_change_is_asked(rea
     # … and a change asked for still finds the change
     assert real_matcher.match("muon doi luat su tro giup phap ly khac").entry.id == "tthc-2-001687"
     assert real_matcher.match("tang von dieu le cong ty").entry.id == "tthc-2-002009"
+
+
+def test_where_a_relative_travels_is_the_scene_not_the_procedure(real_matcher):
+    result = real_matcher.match("em muon lam ho chieu cho me sang nhat tham con thi can giay to gi")
+    assert result.outcome is Outcome.answer and (result.entry.id, result.field) == ("ho-chieu", "documents")
+    # "quá hạn" folds like "qua Hàn": a late birth registration keeps its words
+    late = real_matcher.match("dang ky khai sinh qua han cho con")
+    assert late.outcome is Outcome.answer and late.entry.id == "khai-sinh"
