@@ -894,6 +894,7 @@ class Matcher:
             prior is not None and asks_part
             and topic <= self._terms(self._position[prior.id])
             and self._exact.get(normalized) in (None, prior.id)
+            and not self._names_another_title(normalized, prior.id)
         ):
             # other words the last entry holds: "cho trẻ em thì sao?" after "căn cước"
             return self._followup(text, normalized, prior, field_name or context.field)
@@ -1342,6 +1343,17 @@ class Matcher:
         """Whether an official record's title is a change to what is registered."""
         texts = self._texts[position]
         return bool(texts) and texts[0].startswith(CHANGE_TITLES)
+
+    def _names_another_title(self, normalized: str, entry_id: str) -> bool:
+        """The question holds the whole title of a curated procedure other than this one, and not
+        this one's ("thế còn nhập hộ khẩu cho cháu" after a birth registration: "đăng ký thường
+        trú", although the birth entry mentions it)."""
+        padded = f" {normalized} "
+        titled = {
+            self._ids[p] for p in self._curated_positions()
+            if self._texts[p] and len(self._texts[p][0].split()) >= 2 and f" {self._texts[p][0]} " in padded
+        }
+        return bool(titled) and entry_id not in titled
 
     def _curated_positions(self) -> np.ndarray:
         """The positions of the curated procedures (neither official records nor reform facts)."""

@@ -347,3 +347,13 @@ def test_small_talk_beside_a_part_asked_is_a_follow_up(real_matcher):
 def test_the_time_asked_with_mat_is_the_processing_time_of_the_last_answer(real_matcher, message):
     result = real_matcher.match(message, context=CAN_CUOC)
     assert result.outcome is Outcome.answer and (result.entry.id, result.field) == ("can-cuoc", "processing_time")
+
+
+def test_a_follow_up_naming_another_procedures_title_moves_to_it(real_matcher):
+    # the birth entry mentions registering the child's residence; the question names that procedure
+    birth = Context("khai-sinh", "documents")
+    result = real_matcher.match("the con nhap ho khau cho chau vao nha ong ba thi lam sao", context=birth)
+    assert result.outcome is Outcome.answer and result.entry.id == "thuong-tru"
+    # words the last answer holds, naming no other procedure, stay with it
+    again = real_matcher.match("còn cho trẻ em thì sao", context=CAN_CUOC)
+    assert again.entry is not None and again.entry.id == "can-cuoc"
