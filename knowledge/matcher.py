@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import math
 import heapq
+import math
 import re
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterator, Mapping
@@ -102,6 +102,13 @@ _WANTS = re.compile(
     r"(?<!\w)(?:muốn|muon|dự (?:định|tính)|du (?:dinh|tinh)|(?:đang|giờ|dang|gio) (?:tính|định))(?!\w)",
     re.IGNORECASE,
 )
+# A side question of a long message's question: whether something else is needed ("…, có phải
+# khám sức khỏe không", "thiếu giấy kết hôn có được ko"). It names a requirement, not the procedure.
+_SIDE = re.compile(
+    r"^(?:va |con |thi |hay )?(?:co )?(?:phai|can|bat buoc)\b.*\b(?:khong|ko|k|hok|hong|chua)\b"
+    r"|^(?:va |con |hay )?thieu\b.*\bco (?:duoc|dc)\b"
+)
+_SIDE_SPLIT = re.compile(r",|\s(?:hay|và|va|với lại|voi lai)\s", re.IGNORECASE)
 # A yes-or-no question ("có cần khám sức khỏe không", "phải mang theo ảnh ko").
 _YES_NO = re.compile(
     r"\b(can|phai|duoc|dc|bat buoc)\b.*\b(khong|ko|k|hok|hong|chua|ha|nhi|chu)$"
@@ -972,7 +979,7 @@ class Matcher:
         asking = _asking_sentence(text)
         if asking is None:
             return result
-        last = self.analyse(asking)
+        last = self.analyse(_main_question(asking))
         if len(last.content) > LONG_WORDS:
             return result
         asked = self._match(last, text, asked_field(last.fields) or field_name, limit)
@@ -1197,7 +1204,7 @@ class Matcher:
         the end of their story) and what it says it wants ("… giờ em muốn làm giấy khai sinh
         cho con, …")."""
         asking = _asking_sentence(text)
-        parts = [asking] if asking is not None else []
+        parts = [_main_question(asking)] if asking is not None else []
         for clause in _CLAUSE.split(text):
             found = _WANTS.search(clause)
             if found is not None:
@@ -1504,6 +1511,14 @@ def _asking_sentence(text: str) -> str | None:
         return None
     asked = [s for s in _QUESTION.findall(text) if len(s.split()) >= 3]
     return asked[-1] if asked else sentences[-1]
+
+
+def _main_question(sentence: str) -> str:
+    """A question without its side questions ("đổi thì cần những giấy tờ gì, có phải khám sức khỏe
+    không": the first part), unless nothing else is left."""
+    parts = _SIDE_SPLIT.split(sentence)
+    kept = [part for part in parts if not _SIDE.search(fold(part).strip())]
+    return ", ".join(kept) if kept and len(kept) < len(parts) else sentence
 
 
 def asked_field(fields: tuple[str, ...]) -> str | None:

@@ -331,3 +331,19 @@ def test_where_a_relative_travels_is_the_scene_not_the_procedure(real_matcher):
     # "quá hạn" folds like "qua Hàn": a late birth registration keeps its words
     late = real_matcher.match("dang ky khai sinh qua han cho con")
     assert late.outcome is Outcome.answer and late.entry.id == "khai-sinh"
+
+
+def test_a_side_question_of_a_story_names_a_requirement_not_the_procedure(real_matcher):
+    from knowledge.matcher import _main_question
+
+    assert _main_question("doi thi can nhung giay to gi, co phai kham suc khoe khong a") == (
+        "doi thi can nhung giay to gi"
+    )
+    assert _main_question("có cần khám sức khỏe không") == "có cần khám sức khỏe không"  # nothing else
+    story = (
+        "Tui hộ khẩu ở Đắk Lắk, bạn gái ở Đồng Nai, quen nhau hồi đi làm ở Bình Dương. Tết này tính "
+        "làm đám cưới ở quê tui luôn. Giờ đăng ký kết hôn thì làm ở xã tui hay xã bển, có cần về quê "
+        "bạn gái xin giấy xác nhận độc thân trước ko mn?"
+    )
+    result = real_matcher.match(story)
+    assert result.outcome is Outcome.answer and result.entry.id == "ket-hon"
