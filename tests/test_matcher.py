@@ -347,3 +347,10 @@ def test_a_side_question_of_a_story_names_a_requirement_not_the_procedure(real_m
     )
     result = real_matcher.match(story)
     assert result.outcome is Outcome.answer and result.entry.id == "ket-hon"
+
+
+def test_working_abroad_alone_is_not_a_criminal_record_request(real_matcher):
+    # a labour export programme is not in the base; the record certificate is one of its papers
+    assert real_matcher.match("đi xuất khẩu lao động Nhật Bản cần làm thủ tục gì").outcome is not Outcome.answer
+    asked = real_matcher.match("xin ly lich tu phap de di xuat khau lao dong")
+    assert asked.outcome is Outcome.answer and asked.entry.id == "ly-lich-tu-phap"
