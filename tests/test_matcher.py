@@ -354,3 +354,4 @@ def test_working_abroad_alone_is_not_a_criminal_record_request(real_matcher):
     assert real_matcher.match("đi xuất khẩu lao động Nhật Bản cần làm thủ tục gì").outcome is not Outcome.answer
     asked = real_matcher.match("xin ly lich tu phap de di xuat khau lao dong")
     assert asked.outcome is Outcome.answer and asked.entry.id == "ly-lich-tu-phap"
+    assert real_matcher.match("thu tuc di du hoc can gi").outcome is not Outcome.answer
