@@ -514,19 +514,36 @@ class Matcher:
         weights: list[float] = []
         where: dict[str, list[int]] = defaultdict(list)
         tails: list[tuple[str, ...]] = []
+        heads = self._heads_of(position)
         for index, text in enumerate(self._texts[position]):
             tokens = text.split()
             words = dict.fromkeys(terms_of(tokens))  # ordered: sums come out the same every run
             weights.append(sum(self._term_weight(t) for t in words) or 1.0)
             for term in words:
                 where[term].append(index)
-            tails.append(tuple(_tail_terms(tokens)))  # a tuple of strings is not tracked
+            tail = _tail_terms(tokens)
+            lead = next((i for i, token in enumerate(tokens) if token not in heads), len(tokens))
+            if index and lead >= 2 and lead < len(tokens):
+                # a curated alias opening with the entry's name ("khiếu nại bồi thường giải phóng
+                # mặt bằng"): met without that name, only its object is
+                tail = tail | set(terms_of(tokens[lead:]))
+            tails.append(tuple(tail))  # a tuple of strings is not tracked
         # tuples of numbers: the collector stops tracking them, so a large cache costs no pauses
         built = (tuple(weights), {term: tuple(at) for term, at in where.items()}, tuple(tails))
         self._text_index[position] = built
         if len(self._text_index) > TEXT_INDEX_KEPT:
             self._text_index.popitem(last=False)
         return built
+
+    def _heads_of(self, position: int) -> frozenset[str]:
+        """The words of a curated procedure's title that name it (few entries use them)."""
+        if position in self._usage or position in self._facts or not self._texts[position]:
+            return frozenset()
+        light = self.vocab.light
+        return frozenset(
+            w for w in self._texts[position][0].split()
+            if w in self._postings and self._frequency(w) <= self._crowded and w not in light and not w.isdigit()
+        )
 
     def _variant_of(self, position: int) -> tuple[str, dict[str, str]]:
         """A record's title without what tells its variants apart, and its variant of each kind

@@ -355,3 +355,13 @@ def test_working_abroad_alone_is_not_a_criminal_record_request(real_matcher):
     asked = real_matcher.match("xin ly lich tu phap de di xuat khau lao dong")
     assert asked.outcome is Outcome.answer and asked.entry.id == "ly-lich-tu-phap"
     assert real_matcher.match("thu tuc di du hoc can gi").outcome is not Outcome.answer
+
+
+@pytest.mark.parametrize(
+    "question", ["bồi thường giải phóng mặt bằng được bao nhiêu tiền", "công chức bị kỷ luật thì sao"]
+)
+def test_what_a_curated_alias_is_about_is_not_the_entry_without_its_name(real_matcher, question):
+    # "khiếu nại bồi thường giải phóng mặt bằng" names a complaint; the compensation alone is not one
+    result = real_matcher.match(question)
+    assert result.entry is None or result.entry.id != "khieu-nai"
+    assert real_matcher.match("khieu nai boi thuong giai phong mat bang").entry.id == "khieu-nai"
