@@ -365,3 +365,10 @@ def test_what_a_curated_alias_is_about_is_not_the_entry_without_its_name(real_ma
     result = real_matcher.match(question)
     assert result.entry is None or result.entry.id != "khieu-nai"
     assert real_matcher.match("khieu nai boi thuong giai phong mat bang").entry.id == "khieu-nai"
+
+
+def test_registering_for_the_school_leaving_exam_is_not_a_diploma_copy(real_matcher):
+    result = real_matcher.match("dang ky thi tot nghiep thpt o dau")
+    assert result.entry is None or result.entry.id != "ban-sao-van-bang"
+    lost = real_matcher.match("mat bang tot nghiep cap 3 lam lai o dau")
+    assert lost.outcome is Outcome.answer and lost.entry.id == "ban-sao-van-bang"
