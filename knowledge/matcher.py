@@ -1054,7 +1054,10 @@ class Matcher:
         for name in BODY_FIELDS:
             value = getattr(entry, name, None)
             if value:
-                held[name] = set(self.analyse(" ".join(_strings(value))).content)
+                # the words as read, and as written: "biển số" reads as the registration it
+                # names, and "bao lâu thì có biển" asks about the plate
+                written = " ".join(_strings(value))
+                held[name] = set(self.analyse(written).content) | set(fold(written).split())
         if asked:  # "bao lâu thì nhận được tiền": the asked part, once the words are the entry's
             known = set().union(*held.values(), self._terms(self._position[entry.id]))
             return asked if words <= known else None

@@ -357,3 +357,16 @@ def test_a_follow_up_naming_another_procedures_title_moves_to_it(real_matcher):
     # words the last answer holds, naming no other procedure, stay with it
     again = real_matcher.match("còn cho trẻ em thì sao", context=CAN_CUOC)
     assert again.entry is not None and again.entry.id == "can-cuoc"
+
+
+@pytest.mark.parametrize(
+    ("entry_id", "message"),
+    [
+        ("dang-ky-xe", "bao lau thi co bien"),  # "biển số" is read as the registration it names
+        ("dich-vu-cong-truc-tuyen", "cần tài khoản j"),
+        ("thuong-tru", "chủ nhà phải ký j ko"),
+    ],
+)
+def test_a_short_question_on_words_the_last_answer_writes_is_about_it(real_matcher, entry_id, message):
+    result = real_matcher.match(message, context=Context(entry_id, "documents"))
+    assert result.outcome is Outcome.answer and result.entry.id == entry_id
