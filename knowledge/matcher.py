@@ -114,6 +114,8 @@ _YES_NO = re.compile(
     r"\b(can|phai|duoc|dc|bat buoc)\b.*\b(khong|ko|k|hok|hong|chua|ha|nhi|chu)$"
     # … or one asking what it needs: "cần tài khoản gì", "phải ký những gì"
     r"|\b(can|phai)\b.*\b(gi|j)$"
+    # … or how it goes: "hết hạn rồi thì gia hạn sao"
+    r"|\b(sao|the nao|ntn|nhu nao)$"
 )
 # A short question about the last answer: at most this many topic words, answered from the
 # field holding them when nothing else fits it well; the fields looked through, in order.
@@ -952,7 +954,7 @@ class Matcher:
             and (asks_part or _YES_NO.search(analysis.folded))
         ):
             # "có cần khám sức khỏe không" after a driving licence: what the last answer holds
-            held = self._field_holding(prior, topic, field_name)
+            held = self._field_holding(prior, {w for w in topic if not w.isdigit()} or topic, field_name)
             if held is not None:
                 return self._followup(text, normalized, prior, held)
         if (

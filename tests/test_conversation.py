@@ -370,3 +370,8 @@ def test_a_follow_up_naming_another_procedures_title_moves_to_it(real_matcher):
 def test_a_short_question_on_words_the_last_answer_writes_is_about_it(real_matcher, entry_id, message):
     result = real_matcher.match(message, context=Context(entry_id, "documents"))
     assert result.outcome is Outcome.answer and result.entry.id == entry_id
+
+
+def test_how_it_goes_asked_on_the_last_answers_words_is_about_it(real_matcher):
+    result = real_matcher.match("het han 2 nam roi thi gia han sao", context=Context("tam-tru", "channels"))
+    assert result.outcome is Outcome.answer and result.entry.id == "tam-tru"
