@@ -83,6 +83,7 @@ FOCUS = 2.0
 # Words that open a subordinate part of a text ("xác nhận tình trạng hôn nhân sau ly hôn",
 # "… đối với người nước ngoài"): what follows qualifies the procedure and does not name it
 _SUBORDINATE = ("sau", "doi_voi", "truong_hop")
+_MAY_SUBORDINATE = re.compile(r"\b(?:sau|doi voi|truong hop)\b")  # a quick look first
 # Questions about a rule, a duty or who qualifies rather than how to carry out a procedure
 # ("trách nhiệm của …", "những hoạt động nào phải có giấy phép", "được xử lý như thế nào"):
 # a procedure sharing their words is offered, not answered as if it were the reply.
@@ -517,18 +518,24 @@ class Matcher:
         where: dict[str, list[int]] = defaultdict(list)
         tails: list[tuple[str, ...]] = []
         heads = self._heads_of(position)
+        known_weight, term_weight = self._weights.get, self._term_weight  # (this runs for every
+        # new candidate: at 50,000 entries, most of a question's first-time cost)
         for index, text in enumerate(self._texts[position]):
             tokens = text.split()
             words = dict.fromkeys(terms_of(tokens))  # ordered: sums come out the same every run
-            weights.append(sum(self._term_weight(t) for t in words) or 1.0)
+            total = 0.0
             for term in words:
+                weight = known_weight(term)
+                total += term_weight(term) if weight is None else weight
                 where[term].append(index)
-            tail = _tail_terms(tokens)
-            lead = next((i for i, token in enumerate(tokens) if token not in heads), len(tokens))
-            if index and lead >= 2 and lead < len(tokens):
-                # a curated alias opening with the entry's name ("khiếu nại bồi thường giải phóng
-                # mặt bằng"): met without that name, only its object is
-                tail = tail | set(terms_of(tokens[lead:]))
+            weights.append(total or 1.0)
+            tail = _tail_terms(tokens) if _MAY_SUBORDINATE.search(text) else frozenset()
+            if index and heads and tokens[0] in heads:
+                lead = next((i for i, token in enumerate(tokens) if token not in heads), len(tokens))
+                if 2 <= lead < len(tokens):
+                    # a curated alias opening with the entry's name ("khiếu nại bồi thường giải
+                    # phóng mặt bằng"): met without that name, only its object is
+                    tail = tail | set(terms_of(tokens[lead:]))
             tails.append(tuple(tail))  # a tuple of strings is not tracked
         # tuples of numbers: the collector stops tracking them, so a large cache costs no pauses
         built = (tuple(weights), {term: tuple(at) for term, at in where.items()}, tuple(tails))
