@@ -372,3 +372,9 @@ def test_registering_for_the_school_leaving_exam_is_not_a_diploma_copy(real_matc
     assert result.entry is None or result.entry.id != "ban-sao-van-bang"
     lost = real_matcher.match("mat bang tot nghiep cap 3 lam lai o dau")
     assert lost.outcome is Outcome.answer and lost.entry.id == "ban-sao-van-bang"
+
+
+def test_a_translation_certified_is_not_a_diploma_copy(real_matcher):
+    result = real_matcher.match("công chứng bản dịch tiếng anh bằng đại học ở đâu")
+    assert result.entry is None or result.entry.id != "ban-sao-van-bang"
+    assert real_matcher.match("xin bản sao bằng đại học").entry.id == "ban-sao-van-bang"
