@@ -136,6 +136,7 @@ CHANGE_TITLES = ("thay doi", "dky thay doi", "thong bao thay doi", "dieu chinh",
 CHANGE_WORDS = frozenset({"thay", "doi", "sua", "chinh", "chuyen", "tang", "giam", "them"})  # … "bổ sung", "cập nhật"
 CHANGE_PHRASES = (" bo sung ", " cap nhat ")
 STORY = 0.1
+REPLACED = frozenset({"replacement"})
 # An entry's anchors: terms in this share of its texts (or its title) that few entries use;
 # a word pair counts when at most ANCHOR_PAIRS of the base holds it, a lone word ANCHOR_WORDS.
 ANCHOR_SHARE = 0.3
@@ -713,6 +714,13 @@ class Matcher:
         if kinds is None:
             texts = [tuple(t.split()) for t in self._texts[position]]
             kinds = self._kinds_in(texts, self._forms_of(position)) or _NO_KINDS
+            if (
+                kinds.get("lifecycle") == REPLACED and position not in self._usage
+                and "lifecycle" not in self._kinds_in(texts[:1], self._forms_of(position))
+            ):
+                # a curated procedure covers its re-issue ("cấp lại" in an alias): it is still
+                # what opening a business asks for ("mở xe bán bánh mì có cần giấy ATTP")
+                kinds = {g: k for g, k in kinds.items() if g != "lifecycle"} or _NO_KINDS
             self._kinds[position] = kinds  # most entries name none: one shared empty map
         return kinds
 

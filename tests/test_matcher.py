@@ -378,3 +378,9 @@ def test_a_translation_certified_is_not_a_diploma_copy(real_matcher):
     result = real_matcher.match("công chứng bản dịch tiếng anh bằng đại học ở đâu")
     assert result.entry is None or result.entry.id != "ban-sao-van-bang"
     assert real_matcher.match("xin bản sao bằng đại học").entry.id == "ban-sao-van-bang"
+
+
+def test_opening_a_business_still_finds_a_curated_licence_that_covers_its_reissue(real_matcher):
+    result = real_matcher.match("mở xe bán bánh mì có cần giấy atvstp ko ad")
+    offered = [result.entry.id] if result.entry else [s.entry_id for s in result.suggestions]
+    assert offered[:1] == ["an-toan-thuc-pham"]
