@@ -384,3 +384,8 @@ def test_opening_a_business_still_finds_a_curated_licence_that_covers_its_reissu
     result = real_matcher.match("mở xe bán bánh mì có cần giấy atvstp ko ad")
     offered = [result.entry.id] if result.entry else [s.entry_id for s in result.suggestions]
     assert offered[:1] == ["an-toan-thuc-pham"]
+
+
+def test_going_to_the_police_office_is_where_not_what(real_matcher):
+    result = real_matcher.match("ho chieu nop tren dvc quoc gia dc ko hay phai len ca tinh")
+    assert result.outcome is Outcome.answer and result.entry.id == "ho-chieu"
