@@ -60,6 +60,7 @@ PAIR_PICK = 4.0
 # an entry alone near the answer threshold is answered when it holds this many of the question's
 # words ("gia vang" shares only "vàng", folded like the "vắng" of "tạm vắng")
 ALONE_WORDS = 2
+ALONE_GAP = 8.0
 # … in a base this large: among a hundred entries, having no rival says little (the curated
 # entries alone refused 89.3% of the questions they must refuse with the rule, 93.2% without)
 ALONE_AMONG = 1000
@@ -1153,7 +1154,7 @@ class Matcher:
             and self._position[best_id] not in self._usage
             and len(ranked) > 1 and self._position[ranked[1].entry_id] in self._usage
         ) or (
-            len(analysis.content) <= LONG_WORDS and second < t.suggest
+            len(analysis.content) <= LONG_WORDS and (second < t.suggest or best - second >= ALONE_GAP)
             and len(self._ids) >= ALONE_AMONG
             and self._position[best_id] not in self._facts  # a figure must fit exactly
             and self._shared_words(analysis, best_id) >= ALONE_WORDS

@@ -389,3 +389,11 @@ def test_opening_a_business_still_finds_a_curated_licence_that_covers_its_reissu
 def test_going_to_the_police_office_is_where_not_what(real_matcher):
     result = real_matcher.match("ho chieu nop tren dvc quoc gia dc ko hay phai len ca tinh")
     assert result.outcome is Outcome.answer and result.entry.id == "ho-chieu"
+
+
+def test_an_entry_far_ahead_of_the_rest_is_answered_with_or_without_diacritics(real_matcher):
+    # typed without diacritics a far rival reads a little closer; the entry is still alone
+    for question in ("chuyển đi chỗ khác có bắt buộc xóa tạm trú ở chỗ cũ ko",
+                     "chuyen di cho khac co bat buoc xoa tam tru o cho cu ko"):
+        result = real_matcher.match(question)
+        assert result.outcome is Outcome.answer and result.entry.id == "tthc-1-010028"
