@@ -101,7 +101,7 @@ _CLAUSE = re.compile(r"[.?!;,\n]+|\s(?:nhưng|nhung|mà)\s", re.IGNORECASE)
 # what a story says its teller wants: "muốn", "dự định", "giờ tính" ("tính" and "định" alone
 # are also in "cách tính", "quy định"; bare "muon" is also "muộn", rarely in a story)
 _WANTS = re.compile(
-    r"(?<!\w)(?:muốn|muon|dự (?:định|tính)|du (?:dinh|tinh)|(?:đang|giờ|dang|gio) (?:tính|định))(?!\w)",
+    r"(?<!\w)(?:muốn|muon|mún|dự (?:định|tính)|du (?:dinh|tinh)|(?:đang|giờ|dang|gio) (?:tính|định))(?!\w)",
     re.IGNORECASE,
 )
 # A side question of a long message's question: whether something else is needed ("…, có phải

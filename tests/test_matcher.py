@@ -397,3 +397,11 @@ def test_an_entry_far_ahead_of_the_rest_is_answered_with_or_without_diacritics(r
                      "chuyen di cho khac co bat buoc xoa tam tru o cho cu ko"):
         result = real_matcher.match(question)
         assert result.outcome is Outcome.answer and result.entry.id == "tthc-1-010028"
+
+
+def test_a_story_saying_what_it_wants_in_chat_spelling_is_read_like_one_written_out(real_matcher):
+    story = ("Chào ad, vợ e mới sinh bé thứ hai ở bệnh viện huyện dc một tuần, giờ e {} đi làm giấy "
+             "khai sinh cho con nhưng chưa biết phải mang theo những giấy tờ gì, nhờ ad chỉ giúp")
+    for wants in ("muốn", "mún"):
+        result = real_matcher.match(story.format(wants))
+        assert result.outcome is Outcome.answer and result.entry.id == "khai-sinh"
