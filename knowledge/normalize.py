@@ -429,7 +429,7 @@ def index_reading(text: str, vocab: Vocabulary) -> IndexReading:
     """What an index keeps of a title or alias, read as ``analyse`` reads a question: its topic
     words as one string, and the places, years and indices it names (None for none). A plain
     tuple: a large base's texts are read by worker processes, and this is what travels back."""
-    _, tokens, content, _, localities, indices, _, _ = _read(text, vocab, None)
+    _, tokens, content, _, localities, indices, _, _ = _read(text, vocab, None, question=False)
     return (" ".join(content), frozenset(localities) or None, _years(tokens) or None,
             frozenset(indices) or None)
 
@@ -439,7 +439,7 @@ def _years(tokens: list[str]) -> frozenset[str]:
 
 
 def _read(
-    text: str, vocab: Vocabulary, correct: Callable[[str], str] | None
+    text: str, vocab: Vocabulary, correct: Callable[[str], str] | None, question: bool = True
 ) -> tuple[str, list[str], list[str], list[str], set[str], set[str], list[str], bool]:
     """The parts of an analysis, in the order of ``Analysis`` (without the years)."""
     if _AGE_HINT.search(text):
@@ -449,6 +449,8 @@ def _read(
     start, end = _followup_span(all_words, vocab)
     words, followup = all_words[start:end], end - start < len(all_words)
     typed = _typed_marks(text, all_words)[start:end]
+    if question:  # (the base's own texts say "gì" when they mean it)
+        words = _central_what(words, typed)
     if correct is not None:
         words = [correct(word) for word in words]
     tokens, typed = _expand_marked(words, typed, vocab)
@@ -498,6 +500,22 @@ def _read(
         if name is not None and name not in fields:
             fields.append(name)
     return folded, tokens, content, fields, localities, indices, small, followup
+
+
+# words that may close a question after its last word ("cần mang theo chi ạ", "… chi rứa")
+_CLOSING = frozenset({"a", "ak", "ha", "ad", "rua", "v", "z", "vay", "ne", "nhe", "nha", "hen", "mn", "ban"})
+
+
+def _central_what(words: list[str], typed: list[tuple[str, ...] | None]) -> list[str]:
+    """"chi" closing a question is the Centre's "gì" ("làm hộ chiếu cần mang theo chi"); typed
+    with diacritics ("chỉ", "chì") or inside the question ("chi phí", "chi nhánh") it is not."""
+    last = len(words)
+    while last > 1 and words[last - 1] in _CLOSING:
+        last -= 1
+    at = last - 1
+    if at >= 1 and words[at] == "chi" and not (typed[at] if at < len(typed) else ()):
+        return [*words[:at], "gi", *words[at + 1:]]
+    return words
 
 
 def without_words(analysis: Analysis, phrases: frozenset[tuple[str, ...]]) -> Analysis:

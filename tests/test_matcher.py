@@ -405,3 +405,8 @@ def test_a_story_saying_what_it_wants_in_chat_spelling_is_read_like_one_written_
     for wants in ("muốn", "mún"):
         result = real_matcher.match(story.format(wants))
         assert result.outcome is Outcome.answer and result.entry.id == "khai-sinh"
+
+
+def test_a_question_closed_by_chi_asks_what(real_matcher):
+    result = real_matcher.match("làm hộ chiếu ở công an tỉnh cần mang theo chi")
+    assert result.outcome is Outcome.answer and (result.entry.id, result.field) == ("ho-chieu", "documents")

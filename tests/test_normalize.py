@@ -175,3 +175,12 @@ def test_every_phrase_reads_like_the_full_form_it_stands_for(real_kb, real_match
         and expand(fold(short).split(), vocab) != expand(fold(full).split(), vocab)
     ]
     assert not differ
+
+
+def test_chi_closing_a_question_is_the_centres_gi():
+    from knowledge.normalize import _central_what
+
+    assert _central_what("can mang theo chi a".split(), [(), (), (), (), ()]) == "can mang theo gi a".split()
+    assert _central_what("chi phi lam ho chieu".split(), [()] * 5) == "chi phi lam ho chieu".split()
+    # typed with its diacritics it is another word ("chì", "chỉ")
+    assert _central_what("mua but chi".split(), [(), ("́",), ("̀",)]) == "mua but chi".split()
