@@ -410,3 +410,15 @@ def test_a_story_saying_what_it_wants_in_chat_spelling_is_read_like_one_written_
 def test_a_question_closed_by_chi_asks_what(real_matcher):
     result = real_matcher.match("làm hộ chiếu ở công an tỉnh cần mang theo chi")
     assert result.outcome is Outcome.answer and (result.entry.id, result.field) == ("ho-chieu", "documents")
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id", "field"),
+    [
+        ("lam ho chieu lan dau o cong an tinh mat may bua", "ho-chieu", "processing_time"),
+        ("tạm trú sắp hết hạn gia hạn ra sao", "tam-tru", "steps"),
+    ],
+)
+def test_southern_ways_of_asking_the_time_and_the_steps(real_matcher, question, entry_id, field):
+    result = real_matcher.match(question)
+    assert result.outcome is Outcome.answer and (result.entry.id, result.field) == (entry_id, field)
