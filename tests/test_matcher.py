@@ -278,8 +278,13 @@ def test_an_entry_alone_near_the_threshold_is_answered_only_when_it_holds_the_qu
     # "giá vàng" shares one word with "tạm vắng" once folded: offered at most, never answered
     monkeypatch.setattr(real_matcher, "thresholds", replace(real_matcher.thresholds, answer=50.0, alone=40.0))
     assert real_matcher.match("gia vang hom nay bao nhieu").outcome is not Outcome.answer
-    # with a rival worth offering, a choice stays the asker's
+    # with a rival worth offering and near it, a choice stays the asker's; far behind (ALONE_GAP
+    # points or more), the rival is no choice
+    import knowledge.matcher as matcher_module
+
     monkeypatch.setattr(real_matcher, "thresholds", replace(real_matcher.thresholds, answer=70.0, alone=55.0, suggest=36.0))
+    assert real_matcher.match(banknote).outcome is Outcome.answer
+    monkeypatch.setattr(matcher_module, "ALONE_GAP", 100.0)
     assert real_matcher.match(banknote).outcome is not Outcome.answer
 
 
