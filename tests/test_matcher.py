@@ -427,3 +427,16 @@ def test_a_question_closed_by_chi_asks_what(real_matcher):
 def test_southern_ways_of_asking_the_time_and_the_steps(real_matcher, question, entry_id, field):
     result = real_matcher.match(question)
     assert result.outcome is Outcome.answer and (result.entry.id, result.field) == (entry_id, field)
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id", "field"),
+    [
+        ("mo tiem cat toc dang ky ho kinh doanh lên đâu", "ho-kinh-doanh", "agency"),
+        ("thi đậu sát hạch bằng lái xe máy lần đầu thì bao giờ thì xong có bằng", None, "processing_time"),
+    ],
+)
+def test_more_ways_of_asking_where_and_when(real_matcher, question, entry_id, field):
+    result = real_matcher.match(question)
+    assert result.outcome is Outcome.answer and result.field == field
+    assert entry_id is None or result.entry.id == entry_id
