@@ -440,3 +440,17 @@ def test_more_ways_of_asking_where_and_when(real_matcher, question, entry_id, fi
     result = real_matcher.match(question)
     assert result.outcome is Outcome.answer and result.field == field
     assert entry_id is None or result.entry.id == entry_id
+
+
+@pytest.mark.parametrize(
+    ("asked", "field"),
+    [
+        ("cần đem theo gì", "documents"), ("cần mấy loại giấy", "documents"),
+        ("mất nhiêu tiền", "fee"), ("đóng tiền không", "fee"),
+        ("chừng nào có", "processing_time"), ("khi nào nhận được", "processing_time"),
+        ("hướng dẫn làm", "steps"),
+    ],
+)
+def test_everyday_ways_of_asking_a_part(real_matcher, asked, field):
+    result = real_matcher.match(f"làm căn cước {asked}")
+    assert result.outcome is Outcome.answer and (result.entry.id, result.field) == ("can-cuoc", field)
