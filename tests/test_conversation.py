@@ -375,3 +375,10 @@ def test_a_short_question_on_words_the_last_answer_writes_is_about_it(real_match
 def test_how_it_goes_asked_on_the_last_answers_words_is_about_it(real_matcher):
     result = real_matcher.match("het han 2 nam roi thi gia han sao", context=Context("tam-tru", "channels"))
     assert result.outcome is Outcome.answer and result.entry.id == "tam-tru"
+
+
+@pytest.mark.parametrize(("message", "field"), [("bên nào cấp", "agency"), ("có phải chụp ảnh không", None)])
+def test_short_follow_ups_on_an_identity_card_answer(real_matcher, message, field):
+    result = real_matcher.match(message, context=CAN_CUOC)
+    assert result.outcome is Outcome.answer and result.entry.id == "can-cuoc"
+    assert field is None or result.field == field
