@@ -60,6 +60,8 @@ PAIR_PICK = 4.0
 # an entry alone near the answer threshold is answered when it holds this many of the question's
 # words ("gia vang" shares only "vàng", folded like the "vắng" of "tạm vắng")
 ALONE_WORDS = 2
+# the shortest word taken for a typo when no syllable is spelled like it ("kai", "snh", "vag")
+TYPO_LETTERS = 3
 ALONE_GAP = 8.0
 # … in a base this large: among a hundred entries, having no rival says little (the curated
 # entries alone refused 89.3% of the questions they must refuse with the rule, 93.2% without)
@@ -863,7 +865,7 @@ class Matcher:
         telex = untelex(word)
         if telex != word and telex in self._syllables:
             return telex
-        if len(word) < 4 or is_syllable(word):  # "luôn" typed plainly is not a typo of "lương"
+        if len(word) < TYPO_LETTERS or is_syllable(word):  # "luôn" typed plainly is not "lương"
             return word
         fixed = self._corrections.get(word)
         if fixed is None:
@@ -874,8 +876,16 @@ class Matcher:
                 for size in (len(word), len(word) + 1, len(word) + 2)
                 for known in self._syllable_buckets.get((word[0], size), ())
             ]
-            found = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=80)
-            fixed = found[0] if found else word
+            found = process.extract(word, candidates, scorer=fuzz.ratio, score_cutoff=80, limit=8)
+            if found:
+                # among words as close, the one the base uses most ("kai": "khai", not "kali")
+                best = found[0][1]
+                fixed = max(
+                    (known for known, score, _ in found if score == best),
+                    key=lambda known: self._frequency(known) if known in self._postings else 0,
+                )
+            else:
+                fixed = word
             if len(self._corrections) < 50_000:
                 self._corrections[word] = fixed
         return fixed

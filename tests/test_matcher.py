@@ -454,3 +454,24 @@ def test_more_ways_of_asking_where_and_when(real_matcher, question, entry_id, fi
 def test_everyday_ways_of_asking_a_part(real_matcher, asked, field):
     result = real_matcher.match(f"làm căn cước {asked}")
     assert result.outcome is Outcome.answer and (result.entry.id, result.field) == ("can-cuoc", field)
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        ("bố em mới mất thì đi kai tử ở đâu ạ", "khai-tu"),
+        ("di lam an xa hon 1 thang khai bao tam vag o dau", None),  # "vắng": the absence record
+        ("làm hộ chiếu ở công an tỉnh cần mag theo gì", "ho-chieu"),
+    ],
+)
+def test_a_three_letter_word_missing_a_letter_is_corrected(real_matcher, question, entry_id):
+    result = real_matcher.match(question)
+    assert result.outcome is Outcome.answer
+    assert entry_id is None or result.entry.id == entry_id
+    assert entry_id is not None or "vang" in result.normalized
+
+
+def test_a_typo_is_corrected_towards_the_word_the_base_uses_most(real_matcher):
+    assert real_matcher._correct("kai") == "khai"
+    assert real_matcher._correct("qoc") == "quoc"
+    assert real_matcher._correct("luon") == "luon"  # a syllable typed plainly is not a typo
