@@ -1,0 +1,129 @@
+"""Robustness: the blind evaluation questions typed another way, and how many answers change.
+
+Each question of the blind batches is rewritten the way people also type it, and matched again;
+a question "lost" was right (or rightly refused) as written and is not once rewritten, "gained"
+the other way round. Prints one row per rewriting and half (no assertions):
+
+- no diacritics: every mark and "đ" dropped;
+- chat forms: không → ko, được → dc, gì → j, thế nào → ntn, mọi người → mn, rồi → r, muốn → mún …;
+- Centre and South: không → hông, gì → chi, vậy → z, bao nhiêu → nhiêu, ở đâu → ở mô;
+- other ways to ask a part: ở đâu → chỗ nào / lên đâu, cần gì → phải chuẩn bị những gì,
+  bao lâu → mấy bữa / khi nào xong, bao nhiêu tiền → tốn nhiêu tiền / hết bao nhiêu, thế nào → ra sao;
+- a letter dropped: one letter inside one word of four letters or more (a fixed random choice).
+
+Usage: python bench/perturb.py [--halves dev holdout]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import sys
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from knowledge import Outcome  # noqa: E402
+from knowledge.cache import load_indexed  # noqa: E402
+from knowledge.evaluation import SMALLTALK, _names, load_category_files  # noqa: E402
+
+EVAL = ROOT / "tests" / "eval"
+BATCHES = ("blind", "blind2", "blind3", "blind4", "blind5", "blind6")
+
+
+def _words(pairs: list[tuple[str, str]]) -> Callable[[str], str]:
+    table = [(re.compile(rf"\b{a}\b", re.IGNORECASE), b) for a, b in pairs]
+
+    def rewrite(text: str) -> str:
+        for pattern, replacement in table:
+            text = pattern.sub(replacement, text)
+        return text
+
+    return rewrite
+
+
+def no_diacritics(text: str) -> str:
+    text = text.replace("đ", "d").replace("Đ", "D")
+    return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+
+
+def dropped_letter(seed: int = 5) -> Callable[[str], str]:
+    rnd = random.Random(seed)
+
+    def rewrite(text: str) -> str:
+        words = text.split()
+        long = [i for i, w in enumerate(words) if len(w) >= 4 and w.isalpha()]
+        if not long:
+            return text
+        i = rnd.choice(long)
+        j = rnd.randrange(1, len(words[i]) - 1)
+        words[i] = words[i][:j] + words[i][j + 1 :]
+        return " ".join(words)
+
+    return rewrite
+
+
+REWRITINGS: dict[str, Callable[[str], str]] = {
+    "no diacritics": no_diacritics,
+    "chat forms": _words([
+        ("không", "ko"), ("khong", "ko"), ("được", "dc"), ("duoc", "dc"), ("gì", "j"), ("gi", "j"),
+        ("như thế nào", "ntn"), ("thế nào", "ntn"), ("mọi người", "mn"), ("rồi", "r"), ("muốn", "mún"),
+        ("biết", "bik"), ("bao nhiêu", "bn"),
+    ]),
+    "Centre and South": _words([
+        ("không", "hông"), ("khong", "hong"), ("gì", "chi"), ("vậy", "z"), ("bao nhiêu", "nhiêu"),
+        ("bao nhieu", "nhieu"), ("ở đâu", "ở mô"), ("o dau", "o mo"),
+    ]),
+    "other ways to ask": _words([
+        ("ở đâu", "chỗ nào vậy"), ("o dau", "len dau"), ("cần gì", "phải chuẩn bị những gì"),
+        ("can gi", "can nhung giay to nao"), ("bao lâu", "mấy bữa"), ("bao lau", "khi nao xong"),
+        ("bao nhiêu tiền", "tốn nhiêu tiền"), ("bao nhieu tien", "het bao nhieu"), ("thế nào", "ra sao"),
+    ]),
+    "a letter dropped": dropped_letter(),
+}
+
+
+def right(matcher, result, wanted: set[str]) -> bool:
+    """What a person should get: the right entry (or a clarifying question offering it), or no answer."""
+    if not wanted:
+        return result.outcome not in (Outcome.answer, Outcome.clarify)
+    if result.outcome is Outcome.answer and result.entry is not None:
+        return bool(_names(matcher, result.entry.id) & wanted)
+    if result.outcome is Outcome.clarify:
+        return any(_names(matcher, s.entry_id) & wanted for s in result.suggestions[:3])
+    return False
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--halves", nargs="*", default=["dev", "holdout"])
+    args = parser.parse_args()
+    _, matcher = load_indexed(ROOT / "knowledge" / "data", ROOT / "data" / "cache")
+    print(f"{'rewriting':<20} {'half':<8} {'changed':>8} {'lost':>6} {'gained':>7}   (questions right as written)")
+    for name, rewrite in REWRITINGS.items():
+        for half in args.halves:
+            changed = lost = gained = kept = 0
+            for batch in BATCHES:
+                questions, _ = load_category_files(EVAL / batch / half)
+                for item in questions:
+                    if item.expect == SMALLTALK:
+                        continue
+                    typed = rewrite(item.q)
+                    if typed == item.q:
+                        continue
+                    wanted = {item.expect, item.code, *item.codes} - {None}
+                    before = right(matcher, matcher.match(item.q), wanted)
+                    after = right(matcher, matcher.match(typed), wanted)
+                    changed += 1
+                    kept += before
+                    lost += before and not after
+                    gained += after and not before
+            print(f"{name:<20} {half:<8} {changed:>8} {lost:>6} {gained:>7}   ({kept})")
+
+
+if __name__ == "__main__":
+    main()
