@@ -1024,11 +1024,13 @@ class Matcher:
         asking = _asking_sentence(text)
         if asking is None:
             return result
-        last = self.analyse(_main_question(asking))
+        main = _main_question(asking)
+        last = self.analyse(main)
         if len(last.content) > LONG_WORDS:
             return result
-        asked = self._match(last, text, asked_field(last.fields) or field_name, limit)
-        return asked if asked.outcome is Outcome.answer else result
+        # read as written in that sentence: the story's "hỏi lại" is not the "lái" it asks about
+        asked = self._match(last, main, asked_field(last.fields) or field_name, limit)
+        return replace(asked, query=text) if asked.outcome is Outcome.answer else result
 
     def _channels_asked(self, analysis: Analysis) -> Analysis | None:
         """A question whose ways to submit were read as the part it asks ("qua bưu điện được

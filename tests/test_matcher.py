@@ -475,3 +475,12 @@ def test_a_typo_is_corrected_towards_the_word_the_base_uses_most(real_matcher):
     assert real_matcher._correct("kai") == "khai"
     assert real_matcher._correct("qoc") == "quoc"
     assert real_matcher._correct("luon") == "luon"  # a syllable typed plainly is not a typo
+
+
+def test_a_storys_closing_question_is_read_as_written_in_that_sentence(real_matcher):
+    # the story's "hỏi lại" must not count as another spelling of the licence's "lái"
+    story = ("Nhà tôi ở xã bên, bố mẹ đã già, các con đi làm ăn xa cả, hôm trước tôi có lên ủy ban "
+             "hỏi nhưng chưa rõ lắm nên hỏi lại ở đây. gplx bi rach nat doi o dau dc vay")
+    result = real_matcher.match(story)
+    assert result.outcome is Outcome.answer and result.entry.id == "giay-phep-lai-xe"
+    assert result.query == story
