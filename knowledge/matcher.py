@@ -990,16 +990,19 @@ class Matcher:
         ):
             # a reform figure of one place and time, asked with neither: a general question
             result = replace(result, outcome=Outcome.suggest, entry=None)
-        if (
-            result.outcome in (Outcome.answer, Outcome.clarify) and result.score < 100.0
-            and (
-                _RULE_QUESTION.search(analysis.folded)
-                and not any(isinstance(self.kb.entries[i], Fact) for i in _offered(result))
-                or story and result.score < self.thresholds.long_national
-                and all(self._position[i] in self._usage for i in _offered(result))
+        if result.outcome in (Outcome.answer, Outcome.clarify) and result.score < 100.0:
+            rule = _RULE_QUESTION.search(analysis.folded) and not any(
+                isinstance(self.kb.entries[i], Fact) for i in _offered(result)
             )
-        ):
-            result = replace(result, outcome=Outcome.suggest, entry=None)
+            loose = story and result.score < self.thresholds.long_national and all(
+                self._position[i] in self._usage for i in _offered(result)
+            )
+            if rule or loose:
+                result = replace(result, outcome=Outcome.suggest, entry=None)
+            if loose and not rule:
+                # an official record a story fits loosely is offered; its closing question may
+                # still name a procedure on its own ("… gplx bị rách nát đổi ở đâu")
+                result = self._asked_last(text, field_name, limit, result)
         about_bot = set(analysis.small) & ABOUT_BOT
         if analysis.small and (
             len(topic) <= SMALLTALK_WORDS and result.outcome in (Outcome.suggest, Outcome.not_found)
