@@ -9,7 +9,9 @@ the other way round. Prints one row per rewriting and half (no assertions):
 - Centre and South: không → hông, gì → chi, vậy → z, bao nhiêu → nhiêu, ở đâu → ở mô;
 - other ways to ask a part: ở đâu → chỗ nào / lên đâu, cần gì → phải chuẩn bị những gì,
   bao lâu → mấy bữa / khi nào xong, bao nhiêu tiền → tốn nhiêu tiền / hết bao nhiêu, thế nào → ra sao;
-- a letter dropped: one letter inside one word of four letters or more (a fixed random choice).
+- a letter dropped: one letter inside one word of four letters or more (a fixed random choice);
+- a story before it: two sentences about the asker's family and a visit to the commune office
+  (questions of 100 characters or fewer that are not stories already).
 
 Usage: python bench/perturb.py [--halves dev holdout]
 """
@@ -67,6 +69,16 @@ def dropped_letter(seed: int = 5) -> Callable[[str], str]:
     return rewrite
 
 
+STORY = (
+    "Nhà tôi ở xã bên, bố mẹ đã già, các con đi làm ăn xa cả, hôm trước tôi có lên ủy ban hỏi "
+    "nhưng chưa rõ lắm nên hỏi lại ở đây. "
+)
+
+
+def story_before(text: str) -> str:
+    return text if len(text) > 100 else STORY + text
+
+
 REWRITINGS: dict[str, Callable[[str], str]] = {
     "no diacritics": no_diacritics,
     "chat forms": _words([
@@ -84,6 +96,7 @@ REWRITINGS: dict[str, Callable[[str], str]] = {
         ("bao nhiêu tiền", "tốn nhiêu tiền"), ("bao nhieu tien", "het bao nhieu"), ("thế nào", "ra sao"),
     ]),
     "a letter dropped": dropped_letter(),
+    "a story before it": story_before,
 }
 
 
@@ -110,7 +123,7 @@ def main() -> None:
             for batch in BATCHES:
                 questions, _ = load_category_files(EVAL / batch / half)
                 for item in questions:
-                    if item.expect == SMALLTALK:
+                    if item.expect == SMALLTALK or rewrite is story_before and "long" in item.tags:
                         continue
                     typed = rewrite(item.q)
                     if typed == item.q:
