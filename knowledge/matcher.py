@@ -1408,12 +1408,29 @@ class Matcher:
         """The question holds the whole title of a curated procedure other than this one, and not
         this one's ("thế còn nhập hộ khẩu cho cháu" after a birth registration: "đăng ký thường
         trú", although the birth entry mentions it)."""
-        padded = f" {normalized} "
-        titled = {
-            self._ids[p] for p in self._curated_positions()
-            if self._texts[p] and len(self._texts[p][0].split()) >= 2 and f" {self._texts[p][0]} " in padded
-        }
+        owners, longest = self._curated_titles()
+        if not owners:
+            return False
+        words = normalized.split()
+        titled = set().union(*(
+            owners.get(" ".join(words[i:j]), ())
+            for i in range(len(words)) for j in range(i + 2, min(i + longest, len(words)) + 1)
+        ))
         return bool(titled) and entry_id not in titled
+
+    def _curated_titles(self) -> tuple[dict[str, frozenset[str]], int]:
+        """The titles of two words or more of the curated procedures -> their entries, and the
+        most words one has (built once: a base of thousands of hand-written entries is not
+        walked for every follow-up)."""
+        found = getattr(self, "_titles_of_curated", None)
+        if found is None:
+            owners: dict[str, set[str]] = defaultdict(set)
+            for p in self._curated_positions():
+                if self._texts[p] and len(self._texts[p][0].split()) >= 2:
+                    owners[self._texts[p][0]].add(self._ids[p])
+            longest = max((len(t.split()) for t in owners), default=0)
+            found = self._titles_of_curated = ({t: frozenset(ids) for t, ids in owners.items()}, longest)
+        return found
 
     def _curated_positions(self) -> np.ndarray:
         """The positions of the curated procedures (neither official records nor reform facts)."""
