@@ -196,6 +196,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Print accuracy: the curated set, the blind sets per category, conversations, portal questions."""
     from knowledge.evaluation import (
+        blind_batches,
         by_category,
         conversations_tally,
         evaluate,
@@ -214,7 +215,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             print(line)
     sets = [
         (f"{batch} {name}", root / batch / name)
-        for batch in ("blind", "blind2", "blind3", "blind4", "blind5", "blind6") for name in ("dev", "holdout")
+        for batch in blind_batches(root) for name in ("dev", "holdout")
     ]
     for title, folder in sets:
         questions, conversations = load_category_files(folder)

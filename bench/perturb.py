@@ -31,10 +31,9 @@ sys.path.insert(0, str(ROOT))
 
 from knowledge import Outcome  # noqa: E402
 from knowledge.cache import load_indexed  # noqa: E402
-from knowledge.evaluation import SMALLTALK, _names, load_category_files  # noqa: E402
+from knowledge.evaluation import SMALLTALK, _names, blind_batches, load_category_files  # noqa: E402
 
 EVAL = ROOT / "tests" / "eval"
-BATCHES = ("blind", "blind2", "blind3", "blind4", "blind5", "blind6")
 
 
 def _words(pairs: list[tuple[str, str]]) -> Callable[[str], str]:
@@ -120,7 +119,7 @@ def main() -> None:
     for name, rewrite in REWRITINGS.items():
         for half in args.halves:
             changed = lost = gained = kept = 0
-            for batch in BATCHES:
+            for batch in blind_batches(EVAL):
                 questions, _ = load_category_files(EVAL / batch / half)
                 for item in questions:
                     if item.expect == SMALLTALK or rewrite is story_before and "long" in item.tags:

@@ -205,6 +205,12 @@ def load_category_files(folder: Path) -> tuple[list[Labelled], list[Conversation
     return questions, conversations
 
 
+def blind_batches(root: Path) -> list[str]:
+    """The blind batches under an evaluation folder, in order: blind, blind2, blind3 …"""
+    found = [p.name for p in root.glob("blind*") if p.is_dir() and (p.name[5:].isdigit() or p.name == "blind")]
+    return sorted(found, key=lambda name: int(name[5:] or 1))
+
+
 def load_portal(folder: Path) -> list[Labelled]:
     """The labelled real portal questions (JSON lines), tagged ``portal``."""
     import json
