@@ -63,6 +63,9 @@ ALONE_WORDS = 2
 # the shortest word taken for a typo when no syllable is spelled like it ("kai", "snh", "vag")
 TYPO_LETTERS = 3
 ALONE_GAP = 8.0
+# … and this far ahead of every other, it is answered from `Thresholds.alone_far` ("tiền bị rách,
+# cháy mất một góc thì đổi ở đâu": the official record at 40.3, the next at 25.6)
+ALONE_FAR_GAP = 12.0
 # … in a base this large: among a hundred entries, having no rival says little (the curated
 # entries alone refused 89.3% of the questions they must refuse with the rule, 93.2% without)
 ALONE_AMONG = 1000
@@ -196,6 +199,7 @@ class Thresholds:
     alone: float = 44.0
     # … from this score when it is a curated entry or the question holds one of its texts whole
     alone_named: float = 40.0
+    alone_far: float = 38.0
     # two official records this close fit the question equally: ask which one is meant
     tie: float = 2.0
     long_floor: float = 34.0  # the same in a long message, whose story dilutes every score
@@ -1175,6 +1179,8 @@ class Matcher:
             and self._shared_words(analysis, best_id) >= ALONE_WORDS
             and (
                 best >= t.alone
+                # … or lower when no other entry comes near it
+                or best >= t.alone_far and best - second >= ALONE_FAR_GAP
                 # … or a little lower for a curated entry (written for how people ask), or when
                 # the question holds one of its texts whole
                 or best >= t.alone_named and (

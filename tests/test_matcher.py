@@ -285,7 +285,22 @@ def test_an_entry_alone_near_the_threshold_is_answered_only_when_it_holds_the_qu
     monkeypatch.setattr(real_matcher, "thresholds", replace(real_matcher.thresholds, answer=70.0, alone=55.0, suggest=36.0))
     assert real_matcher.match(banknote).outcome is Outcome.answer
     monkeypatch.setattr(matcher_module, "ALONE_GAP", 100.0)
+    monkeypatch.setattr(matcher_module, "ALONE_FAR_GAP", 100.0)
     assert real_matcher.match(banknote).outcome is not Outcome.answer
+
+
+def test_an_entry_far_ahead_of_every_other_is_answered_a_little_lower(real_matcher, monkeypatch):
+    import knowledge.matcher as matcher_module
+
+    # the official record at about 40, the next entry at about 26: nothing else to offer
+    question = "tiền bị rách, cháy mất một góc thì đổi ở đâu"
+    result = real_matcher.match(question)
+    assert result.outcome is Outcome.answer and result.entry.id == "tthc-2-001077"
+    assert result.field == "agency"
+    monkeypatch.setattr(matcher_module, "ALONE_FAR_GAP", 100.0)
+    assert real_matcher.match(question).outcome is Outcome.suggest
+    # a short question sharing one word with an entry is still not answered
+    assert real_matcher.match("gia vang hom nay bao nhieu").outcome is not Outcome.answer
 
 
 def test_a_contrast_phrase_is_not_read_where_its_folded_form_stands_for_other_words(real_matcher):
