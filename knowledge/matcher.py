@@ -66,6 +66,9 @@ ALONE_GAP = 8.0
 # … and this far ahead of every other, it is answered from `Thresholds.alone_far` ("tiền bị rách,
 # cháy mất một góc thì đổi ở đâu": the official record at 40.3, the next at 25.6)
 ALONE_FAR_GAP = 12.0
+# … when the question names this much of one of its texts ("thẻ ngân hàng bị khóa" names a
+# quarter of the record on card issuers' codes)
+ALONE_FAR_RECALL = 0.4
 # … in a base this large: among a hundred entries, having no rival says little (the curated
 # entries alone refused 89.3% of the questions they must refuse with the rule, 93.2% without)
 ALONE_AMONG = 1000
@@ -307,7 +310,7 @@ def vocabulary_from(syn: Synonyms) -> Vocabulary:
     return Vocabulary.build(
         abbreviations=syn.abbreviations,
         phrases=syn.phrases,
-        fillers=syn.fillers,
+        fillers=syn.all_fillers(),
         kept=syn.kept,
         light=syn.light,
         fields=syn.fields,
@@ -1181,6 +1184,7 @@ class Matcher:
                 best >= t.alone
                 # … or lower when no other entry comes near it
                 or best >= t.alone_far and best - second >= ALONE_FAR_GAP
+                and ranked[0].recall >= ALONE_FAR_RECALL
                 # … or a little lower for a curated entry (written for how people ask), or when
                 # the question holds one of its texts whole
                 or best >= t.alone_named and (
@@ -1697,7 +1701,7 @@ def _known_syllables(kb: KnowledgeBase) -> frozenset[str]:
     for key, value in (*syn.abbreviations.items(), *syn.phrases.items()):
         words.update(fold(key).split())
         words.update(fold(value).split())
-    for group in (syn.fillers, syn.light, *syn.fields.values()):
+    for group in (syn.all_fillers(), syn.light, *syn.fields.values()):
         for text in group:
             words.update(fold(text).split())
     for name, others in syn.localities.items():

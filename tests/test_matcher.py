@@ -299,8 +299,10 @@ def test_an_entry_far_ahead_of_every_other_is_answered_a_little_lower(real_match
     assert result.field == "agency"
     monkeypatch.setattr(matcher_module, "ALONE_FAR_GAP", 100.0)
     assert real_matcher.match(question).outcome is Outcome.suggest
-    # a short question sharing one word with an entry is still not answered
+    # a short question sharing one word with an entry is still not answered, nor one naming a
+    # small part of the only record it fits ("thẻ ngân hàng" of the card issuers' codes)
     assert real_matcher.match("gia vang hom nay bao nhieu").outcome is not Outcome.answer
+    assert real_matcher.match("thẻ ngân hàng bị khóa").outcome is not Outcome.answer
 
 
 def test_a_contrast_phrase_is_not_read_where_its_folded_form_stands_for_other_words(real_matcher):
@@ -351,6 +353,15 @@ def test_where_a_relative_travels_is_the_scene_not_the_procedure(real_matcher):
     # "quá hạn" folds like "qua Hàn": a late birth registration keeps its words
     late = real_matcher.match("dang ky khai sinh qua han cho con")
     assert late.outcome is Outcome.answer and late.entry.id == "khai-sinh"
+
+
+def test_scene_phrases_are_every_way_before_every_place_but_the_exceptions():
+    from knowledge.schema import Scenes
+
+    scenes = Scenes.model_validate(
+        {"ways": ["sang", "qua"], "places": ["Nhật", "Hàn"], "except": ["qua han"]}
+    )
+    assert scenes.phrases() == ["sang Nhật", "sang Hàn", "qua Nhật"]
 
 
 def test_a_side_question_of_a_story_names_a_requirement_not_the_procedure(real_matcher):
