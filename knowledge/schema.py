@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from knowledge.normalize import fold
+
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # An id travels in every answer's button data, which Telegram caps at 64 bytes; the longest
 # prefix the bot puts before it ("s:hs:<10-character ref>:") leaves 48 (bot.callbacks checks this).
@@ -215,6 +217,24 @@ class VariantKind(Strict):
     variants: list[Variant]
 
 
+class Scenes(Strict):
+    """Where a relative works or travels ("sang Nhật", "ở Hàn"): each way of saying it before
+    each place is a filler, except the phrases listed in ``except_`` ("qua Hàn" folds like
+    "quá hạn")."""
+
+    ways: list[Text] = Field(default_factory=list)
+    places: list[Text] = Field(default_factory=list)
+    except_: list[Text] = Field(default_factory=list, alias="except")
+
+    def phrases(self) -> list[str]:
+        """Every way before every place, without the exceptions."""
+        left_out = {fold(text) for text in self.except_}
+        return [
+            phrase for way in self.ways for place in self.places
+            if fold(phrase := f"{way} {place}") not in left_out
+        ]
+
+
 class Synonyms(Strict):
     """Abbreviations, colloquial phrases, filler words, field cues and place names.
 
@@ -224,6 +244,7 @@ class Synonyms(Strict):
     abbreviations: dict[str, str] = Field(default_factory=dict)
     phrases: dict[str, str] = Field(default_factory=dict)
     fillers: list[str] = Field(default_factory=list)
+    scenes: Scenes = Field(default_factory=Scenes)
     # Phrases whose words stay topic words although one of them alone is a filler once folded:
     # "thi bằng lái" is an exam, not "thì"; "thị xã" is a town.
     kept: list[str] = Field(default_factory=list)
@@ -253,3 +274,7 @@ class Synonyms(Strict):
     # Words that name a way to submit ("trực tuyến", "VNeID", "bưu điện"): beside another
     # procedure's name they ask how to submit it, not about online services in general.
     channel_words: list[str] = Field(default_factory=list)
+
+    def all_fillers(self) -> list[str]:
+        """The fillers, with every scene phrase."""
+        return [*self.fillers, *self.scenes.phrases()]

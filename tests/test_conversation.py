@@ -102,7 +102,7 @@ def test_no_synonym_key_changes_an_alias_it_collides_with(real_kb, real_matcher)
     "hông"/"hồng", "vậy"/"vay"): each alias holding that word is still found as its entry."""
     syn = real_kb.synonyms
     keys = {
-        k for k in (*syn.abbreviations, *syn.phrases, *syn.fillers, *syn.light,
+        k for k in (*syn.abbreviations, *syn.phrases, *syn.all_fillers(), *syn.light,
                     *itertools.chain.from_iterable(syn.smalltalk.values()),
                     *itertools.chain.from_iterable(syn.followup.values()))
         if len(k.split()) == 1
