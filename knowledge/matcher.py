@@ -197,6 +197,7 @@ class Thresholds:
     related: float = 30.0  # below suggestions, still shown beside a "not found" as the nearest
     clear_floor: float = 36.0  # a curated entry this far ahead of every rival is answered
     clear_margin: float = 8.0
+    named_floor: float = 26.0  # … from this score when the question holds one of its names whole
     # a short question that fits one entry, with no other worth offering beside it, is answered
     # from this score (an entry alone is not a choice the asker has to make)
     alone: float = 44.0
@@ -1192,6 +1193,13 @@ class Matcher:
                     or self._named_in(self._position[best_id], f" {normalized} ")[0]
                 )
             )
+        ) or (
+            # a curated entry one of whose names the question holds whole, far ahead of every
+            # other: the words around the name are the asker's ("à tiệm có bán thêm bánh mì buổi
+            # sáng thì có cần giấy an toàn thực phẩm ko" fits the food-safety entry at 27)
+            self._position[best_id] not in self._usage
+            and best >= t.named_floor and best - second >= t.clear_margin
+            and self._named_in(self._position[best_id], f" {normalized} ")[0]
         ) or (
             # a story dilutes every score: in a long message a curated entry far ahead of
             # every other candidate is what it asks about

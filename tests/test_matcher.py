@@ -510,3 +510,14 @@ def test_a_storys_closing_question_is_read_as_written_in_that_sentence(real_matc
     result = real_matcher.match(story)
     assert result.outcome is Outcome.answer and result.entry.id == "giay-phep-lai-xe"
     assert result.query == story
+
+
+def test_a_curated_name_held_whole_far_ahead_of_every_other_is_answered(real_matcher, monkeypatch):
+    from dataclasses import replace
+
+    question = "à tiệm có bán thêm bánh mì buổi sáng thì có cần giấy an toàn thực phẩm ko"
+    result = real_matcher.match(question)
+    assert result.outcome is Outcome.answer and result.entry.id == "an-toan-thuc-pham"
+    assert result.field == "requirements"
+    monkeypatch.setattr(real_matcher, "thresholds", replace(real_matcher.thresholds, named_floor=99.0))
+    assert real_matcher.match(question).outcome is not Outcome.answer
