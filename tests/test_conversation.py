@@ -144,6 +144,9 @@ def test_no_synonym_key_changes_an_alias_it_collides_with(real_kb, real_matcher)
         ("bạn là người thật hay chỉ là máy trả lời tự động vậy", "who"),
         ("bot này trả lời chán thật sự", "rude"),
         ("cảm ơn bạn nhiều nha, thông tin rất hữu ích", "thanks"),
+        # the Centre's "mi" (you) and "rứa"; a complaint typed in the South's words
+        ("mi la ai rua", "who"),
+        ("bot gì ngu quá, hỏi hoài hổng trả lời dc cái nào", "rude"),
     ],
 )
 def test_small_talk_gets_a_fitting_reply(real_matcher, message, kind):
@@ -158,6 +161,9 @@ def test_small_talk_gets_a_fitting_reply(real_matcher, message, kind):
 def test_small_talk_around_a_question_still_answers_it(real_matcher):
     result = real_matcher.match("chào bạn, cho hỏi làm hộ chiếu cần gì")
     assert result.outcome is Outcome.answer and result.entry.id == "ho-chieu"
+    # "tiện hỏi luôn" (while I am at it) opens a question, it is not its topic
+    result = real_matcher.match("tiện hỏi luôn tui đi xklđ cần lý lịch tư pháp thì làm sao")
+    assert result.outcome is Outcome.answer and result.entry.id == "ly-lich-tu-phap"
 
 
 @pytest.mark.parametrize(
