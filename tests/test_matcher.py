@@ -474,7 +474,7 @@ def test_more_ways_of_asking_where_and_when(real_matcher, question, entry_id, fi
         ("cần đem theo gì", "documents"), ("cần mấy loại giấy", "documents"),
         ("mất nhiêu tiền", "fee"), ("đóng tiền không", "fee"),
         ("chừng nào có", "processing_time"), ("khi nào nhận được", "processing_time"),
-        ("hướng dẫn làm", "steps"),
+        ("hướng dẫn làm", "steps"), ("mấy ngàn một bản", "fee"), ("xong được cấp cái chi", "result"),
     ],
 )
 def test_everyday_ways_of_asking_a_part(real_matcher, asked, field):
