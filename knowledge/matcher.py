@@ -1170,6 +1170,12 @@ class Matcher:
             return MatchResult(
                 Outcome.clarify, text, normalized, None, field_name, round(best, 1), offered
             )
+        if self._position[best_id] not in self._facts and not (analysis.years or analysis.indices):
+            # a reform figure found by the place a procedure question names ("xóa tạm trú ở Sài
+            # Gòn") is no rival: it is never what a question without a year or an index asks
+            second = next(
+                (r.score for r in ranked[1:] if self._position[r.entry_id] not in self._facts), 0.0
+            )
         # a curated entry far ahead of the national records around it: its words weigh less
         # among thousands of official titles than among the curated entries alone
         clear = (
@@ -1199,6 +1205,11 @@ class Matcher:
             # sáng thì có cần giấy an toàn thực phẩm ko" fits the food-safety entry at 27)
             self._position[best_id] not in self._usage
             and best >= t.named_floor and best - second >= t.clear_margin
+            and self._named_in(self._position[best_id], f" {normalized} ")[0]
+        ) or (
+            # the question holds a record's name whole, and the records beside it only add words
+            # it did not say (a foreign element, another level): the plain one is meant
+            best >= t.alone_far and self._only_longer_rivals(ranked)
             and self._named_in(self._position[best_id], f" {normalized} ")[0]
         ) or (
             # a story dilutes every score: in a long message a curated entry far ahead of

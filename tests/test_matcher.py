@@ -521,3 +521,15 @@ def test_a_curated_name_held_whole_far_ahead_of_every_other_is_answered(real_mat
     assert result.field == "requirements"
     monkeypatch.setattr(real_matcher, "thresholds", replace(real_matcher.thresholds, named_floor=99.0))
     assert real_matcher.match(question).outcome is not Outcome.answer
+
+
+def test_a_reform_figure_found_by_a_place_is_no_rival_to_a_procedure(real_matcher):
+    # the figures of Hồ Chí Minh City share only the city's name with the question
+    result = real_matcher.match("con học xong về quê rồi, xóa tạm trú ở Sài Gòn sao")
+    assert result.outcome is Outcome.answer and result.entry.id == "tthc-1-010028"
+
+
+def test_a_record_named_whole_beside_longer_variants_is_the_plain_one(real_matcher):
+    # "… có yếu tố nước ngoài" and "giám sát việc giám hộ" only add words the question did not say
+    result = real_matcher.match("đăng ký giám hộ cho đứa cháu mồ côi")
+    assert result.outcome is Outcome.answer and result.entry.id == "tthc-1-004837"
