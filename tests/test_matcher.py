@@ -533,3 +533,9 @@ def test_a_record_named_whole_beside_longer_variants_is_the_plain_one(real_match
     # "… có yếu tố nước ngoài" and "giám sát việc giám hộ" only add words the question did not say
     result = real_matcher.match("đăng ký giám hộ cho đứa cháu mồ côi")
     assert result.outcome is Outcome.answer and result.entry.id == "tthc-1-004837"
+
+
+def test_pulling_a_house_down_to_build_again_is_building_not_a_dam(real_matcher):
+    # folded, "đập" (pull down) is also "đập" (a dam): the phrase is read as building a house
+    result = real_matcher.match("nhà cũ quá muốn đập đi xây lại có cần xin phép không")
+    assert result.outcome is Outcome.answer and result.entry.id == "giay-phep-xay-dung"
