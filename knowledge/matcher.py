@@ -9,7 +9,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from functools import partial
+from functools import cache, partial
 from typing import NamedTuple
 
 import numpy as np
@@ -60,8 +60,7 @@ PAIR_PICK = 4.0
 # an entry alone near the answer threshold is answered when it holds this many of the question's
 # words ("gia vang" shares only "vàng", folded like the "vắng" of "tạm vắng")
 ALONE_WORDS = 2
-# the shortest word taken for a typo when no syllable is spelled like it ("kai", "snh", "vag")
-TYPO_LETTERS = 3
+# … alone also when this far ahead of every other, even if the runner-up reaches the suggestion score
 ALONE_GAP = 8.0
 # … and this far ahead of every other, it is answered from `Thresholds.alone_far` ("tiền bị rách,
 # cháy mất một góc thì đổi ở đâu": the official record at 40.3, the next at 25.6)
@@ -72,6 +71,8 @@ ALONE_FAR_RECALL = 0.4
 # … in a base this large: among a hundred entries, having no rival says little (the curated
 # entries alone refused 89.3% of the questions they must refuse with the rule, 93.2% without)
 ALONE_AMONG = 1000
+# the shortest word taken for a typo when no syllable is spelled like it ("kai", "snh", "vag")
+TYPO_LETTERS = 3
 AMBIGUOUS_GAP = 12.0
 # Reform facts listed when a question's year or index matches none of a place's.
 AVAILABLE_SHOWN = 6
@@ -203,6 +204,8 @@ class Thresholds:
     alone: float = 44.0
     # … from this score when it is a curated entry or the question holds one of its texts whole
     alone_named: float = 40.0
+    # … from this score when far ahead of every other (`ALONE_FAR_GAP`), or beside only longer
+    # variants of a record the question names whole
     alone_far: float = 38.0
     # two official records this close fit the question equally: ask which one is meant
     tie: float = 2.0
@@ -1176,6 +1179,8 @@ class Matcher:
             second = next(
                 (r.score for r in ranked[1:] if self._position[r.entry_id] not in self._facts), 0.0
             )
+        # whether the question holds one of the best entry's texts whole (looked for at most once)
+        holds_name = cache(lambda: self._named_in(self._position[best_id], f" {normalized} ")[0])
         # a curated entry far ahead of the national records around it: its words weigh less
         # among thousands of official titles than among the curated entries alone
         clear = (
@@ -1194,23 +1199,18 @@ class Matcher:
                 and ranked[0].recall >= ALONE_FAR_RECALL
                 # … or a little lower for a curated entry (written for how people ask), or when
                 # the question holds one of its texts whole
-                or best >= t.alone_named and (
-                    self._position[best_id] not in self._usage
-                    or self._named_in(self._position[best_id], f" {normalized} ")[0]
-                )
+                or best >= t.alone_named and (self._position[best_id] not in self._usage or holds_name())
             )
         ) or (
             # a curated entry one of whose names the question holds whole, far ahead of every
             # other: the words around the name are the asker's ("à tiệm có bán thêm bánh mì buổi
             # sáng thì có cần giấy an toàn thực phẩm ko" fits the food-safety entry at 27)
             self._position[best_id] not in self._usage
-            and best >= t.named_floor and best - second >= t.clear_margin
-            and self._named_in(self._position[best_id], f" {normalized} ")[0]
+            and best >= t.named_floor and best - second >= t.clear_margin and holds_name()
         ) or (
             # the question holds a record's name whole, and the records beside it only add words
             # it did not say (a foreign element, another level): the plain one is meant
-            best >= t.alone_far and self._only_longer_rivals(ranked)
-            and self._named_in(self._position[best_id], f" {normalized} ")[0]
+            best >= t.alone_far and self._only_longer_rivals(ranked) and holds_name()
         ) or (
             # a story dilutes every score: in a long message a curated entry far ahead of
             # every other candidate is what it asks about
