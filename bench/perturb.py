@@ -29,9 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from knowledge import Outcome  # noqa: E402
 from knowledge.cache import load_indexed  # noqa: E402
-from knowledge.evaluation import SMALLTALK, _names, blind_batches, load_category_files  # noqa: E402
+from knowledge.evaluation import SMALLTALK, Tally, blind_batches, judge, load_category_files  # noqa: E402
 
 EVAL = ROOT / "tests" / "eval"
 
@@ -99,17 +98,6 @@ REWRITINGS: dict[str, Callable[[str], str]] = {
 }
 
 
-def right(matcher, result, wanted: set[str]) -> bool:
-    """What a person should get: the right entry (or a clarifying question offering it), or no answer."""
-    if not wanted:
-        return result.outcome not in (Outcome.answer, Outcome.clarify)
-    if result.outcome is Outcome.answer and result.entry is not None:
-        return bool(_names(matcher, result.entry.id) & wanted)
-    if result.outcome is Outcome.clarify:
-        return any(_names(matcher, s.entry_id) & wanted for s in result.suggestions[:3])
-    return False
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--halves", nargs="*", default=["dev", "holdout"])
@@ -127,9 +115,10 @@ def main() -> None:
                     typed = rewrite(item.q)
                     if typed == item.q:
                         continue
-                    wanted = {item.expect, item.code, *item.codes} - {None}
-                    before = right(matcher, matcher.match(item.q), wanted)
-                    after = right(matcher, matcher.match(typed), wanted)
+                    # right as the evaluation counts it: the entry (or a clarifying question
+                    # offering it), or no answer for a question the base must refuse
+                    before = judge(matcher, item, matcher.match(item.q), Tally())
+                    after = judge(matcher, item, matcher.match(typed), Tally())
                     changed += 1
                     kept += before
                     lost += before and not after
